@@ -1,0 +1,3 @@
+export async function run(args, config) {
+  console.log(`${config.name} ${config.version}: ${args.length} ${config.greeting}`);
+}

@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+// Benchmarks packed executables against `node entry.js` on the same Node binary, in one run:
+// start-up time and peak RSS (medians of interleaved runs), executable size, and build time by step.
+//
+//   node scripts/bench.mjs [--runs 11] [--node <major>] [--write]
+//
+// --node 24 measures with Node 24 from the npm registry (cached) instead of the Node running the script:
+// both `node entry.js` and the executable then use that binary. --write replaces that line's table in
+// docs/benchmarks.md. A hello world is also compared with a bare Node SEA that prints hello: the floor.
+//
+// NODE_EXTRA_CA_CERTS is unset for every measured process: on this kind of machine it alone adds about
+// 50 ms to each Node 20 start, packed or not, and would hide the difference being measured.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1]) || 11;
+const write = args.includes('--write');
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+delete env.NODE_OPTIONS;
+const hasTime = existsSync('/usr/bin/time');
+const line = args.includes('--node') ? args[args.indexOf('--node') + 1] : undefined;
+const { fetchNode } = await import(path.join(root, 'dist', 'build', 'node-binaries.js'));
+const nodeBin = line ? (await fetchNode({ version: line, os: 'linux', arch: 'x64' })).binary : process.execPath;
+const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
+
+/** The apps: fixture folder, entry, and how one start is measured. */
+const apps = [
+  { name: 'hello world', fixture: null, entry: 'hello.js', bare: true, runs: [{ label: 'print hello', args: [] }] },
+  { name: 'yargs 17 CLI', fixture: 'yargs-cli', entry: 'cli.js', runs: [{ label: '`hello bob`', args: ['hello', 'bob'] }] },
+  {
+    name: 'TypeScript 5.9 compiler',
+    fixture: 'tsc-cli',
+    entry: 'tsc.js',
+    setup: (dir) => {
+      mkdirSync(path.join(dir, 'proj'), { recursive: true });
+      writeFileSync(
+        path.join(dir, 'proj', 'a.ts'),
+        'export const f = (s: string): number => s.length;\nexport const n: number = f("x");\n',
+      );
+    },
+    runs: [
+      { label: '`--version`', args: ['--version'] },
+      { label: 'type-check one file', args: ['--noEmit', 'proj/a.ts'], exitCode: 0 },
+    ],
+  },
+  {
+    name: 'express 5 server',
+    fixture: 'express-static',
+    entry: 'server.js',
+    server: /listening on \d+/,
+    runs: [{ label: 'start until listening', args: [] }],
+  },
+];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** One start: wall time in ms (until exit, or until the server's ready line) and peak RSS in kB. */
+function once(file, argv, cwd, server) {
+  if (server) {
+    return new Promise((resolve, reject) => {
+      const started = performance.now();
+      const child = spawn(file, argv, { cwd, env: { ...env, PORT: '0' } });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        if (server.test(out)) {
+          const ms = performance.now() - started;
+          const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+          const rss = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+          child.kill();
+          resolve({ ms, rss });
+        }
+      });
+      child.on('error', reject);
+      setTimeout(() => reject(new Error(`${file} did not get ready: ${out}`)), 30_000).unref();
+    });
+  }
+  const started = performance.now();
+  const r = hasTime
+    ? spawnSync('/usr/bin/time', ['-f', '%M', file, ...argv], { cwd, env, encoding: 'utf8' })
+    : spawnSync(file, argv, { cwd, env, encoding: 'utf8' });
+  const ms = performance.now() - started;
+  const rss = hasTime ? Number(r.stderr.trim().split('\n').pop()) : 0;
+  return Promise.resolve({ ms, rss });
+}
+
+async function measure(app, work) {
+  const src = path.join(work, app.fixture ?? 'hello');
+  if (app.fixture) {
+    cpSync(path.join(root, 'test', 'fixtures', app.fixture), src, { recursive: true, verbatimSymlinks: true });
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: src, env, stdio: 'inherit' });
+  } else {
+    mkdirSync(src);
+    writeFileSync(path.join(src, app.entry), "console.log('hello');\n");
+  }
+  app.setup?.(src);
+  const exe = path.join(work, `${app.fixture ?? 'hello'}.exe`);
+  // The library's build() is what the CLI runs; it reports the time of each step.
+  const { build } = await import(path.join(root, 'dist', 'index.js'));
+  const options = { entry: app.entry, output: exe, cwd: src, ...(line ? { node: nodeBin } : {}) };
+  const first = await build(options);
+  const again = await build(options);
+  const bare = app.bare ? await bareSea(path.join(src, app.entry), path.join(work, 'bare-sea')) : undefined;
+  const total = (t) => Object.values(t).reduce((a, b) => a + b, 0);
+  app.setup?.(work);
+
+  const rows = [];
+  for (const r of app.runs) {
+    if (!app.server) {
+      // Time only what works: both must print the same and exit alike (and as expected, if stated).
+      const a = spawnSync(nodeBin, [app.entry, ...r.args], { cwd: src, env, encoding: 'utf8' });
+      const b = spawnSync(exe, r.args, { cwd: work, env, encoding: 'utf8' });
+      if (a.stdout !== b.stdout || a.status !== b.status || (r.exitCode !== undefined && a.status !== r.exitCode)) {
+        throw new Error(
+          `${app.name} ${r.label}: node and the executable disagree or fail:\n${a.status} ${a.stdout}${a.stderr}\n${b.status} ${b.stdout}${b.stderr}`,
+        );
+      }
+    }
+    const node = [];
+    const packed = [];
+    const bareRuns = [];
+    await once(nodeBin, [app.entry, ...r.args], src, app.server); // warm the page cache
+    await once(exe, r.args, work, app.server);
+    if (bare) await once(bare, [], work);
+    for (let i = 0; i < runs; i++) {
+      // Interleaved, alternating which goes first, so that machine noise hits all alike.
+      const order = i % 2 ? ['exe', 'node', 'bare'] : ['bare', 'node', 'exe'];
+      for (const which of order) {
+        if (which === 'node') node.push(await once(nodeBin, [app.entry, ...r.args], src, app.server));
+        else if (which === 'exe') packed.push(await once(exe, r.args, work, app.server));
+        else if (bare) bareRuns.push(await once(bare, [], work));
+      }
+    }
+    rows.push({
+      app: app.name,
+      run: r.label,
+      nodeMs: median(node.map((x) => x.ms)),
+      exeMs: median(packed.map((x) => x.ms)),
+      nodeRss: median(node.map((x) => x.rss)),
+      exeRss: median(packed.map((x) => x.rss)),
+      ...(bare ? { bareMs: median(bareRuns.map((x) => x.ms)), bareRss: median(bareRuns.map((x) => x.rss)) } : {}),
+    });
+  }
+  return { rows, size: statSync(exe).size, buildMs: total(first.timings), steps: first.timings, rebuildMs: total(again.timings) };
+}
+
+/** A plain Node SEA of `script` (no oxpack): the floor a packed hello world is compared with. */
+async function bareSea(script, out) {
+  const { inject } = await import(path.join(root, 'dist', 'build', 'sea.js'));
+  const dir = path.dirname(script);
+  writeFileSync(
+    path.join(dir, 'sea.json'),
+    JSON.stringify({ main: script, output: path.join(dir, 'sea.blob'), disableExperimentalSEAWarning: true, useCodeCache: true }),
+  );
+  execFileSync(nodeBin, ['--experimental-sea-config', path.join(dir, 'sea.json')], { cwd: dir, env });
+  cpSync(nodeBin, out);
+  execFileSync('chmod', ['755', out]);
+  await inject(out, readFileSync(path.join(dir, 'sea.blob')), { platform: process.platform, binary: nodeBin });
+  return out;
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'oxpack-bench-'));
+const results = [];
+try {
+  for (const app of apps) {
+    process.stderr.write(`measuring ${app.name}...\n`);
+    results.push({ app, ...(await measure(app, work)) });
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const fmt = (n, d = 0) => n.toFixed(d);
+const lines = [];
+lines.push(
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${nodeVersion} ${process.platform}-${process.arch}, oxpack ${JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version}.`,
+);
+lines.push(
+  `Medians of ${runs} interleaved runs each, NODE_EXTRA_CA_CERTS unset. Start-up is wall time until the process exits (servers: until they print that they listen).`,
+);
+lines.push('');
+lines.push('| app | run | `node entry.js` | packed | packed / node | peak RSS node | peak RSS packed |');
+lines.push('|---|---|---:|---:|---:|---:|---:|');
+for (const r of results.flatMap((x) => x.rows)) {
+  lines.push(
+    `| ${r.app} | ${r.run} | ${fmt(r.nodeMs)} ms | ${fmt(r.exeMs)} ms | ${fmt(r.exeMs / r.nodeMs, 2)}× | ${fmt(r.nodeRss / 1024, 1)} MB | ${fmt(r.exeRss / 1024, 1)} MB |`,
+  );
+  if (r.bareMs !== undefined) {
+    lines.push(
+      `| ${r.app} | bare Node SEA (no oxpack) | | ${fmt(r.bareMs)} ms | ${fmt(r.bareMs / r.nodeMs, 2)}× | | ${fmt(r.bareRss / 1024, 1)} MB |`,
+    );
+  }
+}
+lines.push('');
+lines.push('| app | executable size | build time | trace | collect | code cache | serialize | inject | rebuild, nothing changed |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const x of results) {
+  const s = (ms) => `${fmt(ms / 1000, 1)} s`;
+  lines.push(
+    `| ${x.app.name} | ${fmt(x.size / 1e6, 1)} MB | ${s(x.buildMs)} | ${s(x.steps.trace)} | ${s(x.steps.collect)} | ${s(x.steps['code-cache'])} | ${s(x.steps.serialize)} | ${s(x.steps.inject)} | ${s(x.rebuildMs)} |`,
+  );
+}
+const table = lines.join('\n');
+process.stdout.write(`${table}\n`);
+
+if (write) {
+  const file = path.join(root, 'docs', 'benchmarks.md');
+  const text = readFileSync(file, 'utf8');
+  const key = `node${nodeVersion.slice(1).split('.')[0]}`;
+  const begin = `<!-- bench:begin ${key} -->`;
+  const end = `<!-- bench:end ${key} -->`;
+  const block = `${begin}\n${table}\n${end}`;
+  const updated = text.includes(begin)
+    ? text.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block)
+    : text.replace('<!-- bench:tables -->', `<!-- bench:tables -->\n\n${block}`);
+  writeFileSync(file, updated);
+  process.stderr.write(`updated ${path.relative(process.cwd(), file)}\n`);
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Builds the package: TypeScript to dist/ with tsc, and the SEA main script (templates/sea-main.ts and
+// the runtime it imports) bundled by esbuild into one CommonJS file that uses Node built-ins only.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
+
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20.12',
+  // Not minified: when a packed app fails inside an fs call, Node prints the throwing line of these
+  // files, and a one-line bundle would fill the terminal. The V8 code cache makes parsing cheap anyway.
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+const template = (name) => fileURLToPath(new URL(`../templates/${name}`, import.meta.url));
+const output = (name) => fileURLToPath(new URL(`../dist/templates/${name}`, import.meta.url));
+
+// 1. The hooks module a module.register() thread loads (Node before 22.15): an ES module.
+await build({ ...common, entryPoints: [template('esm-hooks-thread.ts')], outfile: output('esm-hooks.mjs'), format: 'esm' });
+// 2. The runtime entry, carrying the hooks module's source for a data: URL (a packed executable has
+//    no files of its own to point the hooks thread at).
+const hooksSource = readFileSync(output('esm-hooks.mjs'), 'utf8');
+await build({
+  ...common,
+  entryPoints: [template('main.ts')],
+  outfile: output('main.cjs'),
+  format: 'cjs',
+  define: { OXPACK_ESM_HOOKS: JSON.stringify(hooksSource) },
+});
+// 3. The script the target Node runs at build time to make the code cache of CommonJS modules.
+await build({ ...common, entryPoints: [template('code-cache.ts')], outfile: output('code-cache.cjs'), format: 'cjs' });
+chmodSync(new URL('../dist/cli.js', import.meta.url), 0o755);

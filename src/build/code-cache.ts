@@ -1,0 +1,105 @@
+/**
+ * The build's code-cache step: the target Node (it must run here, and be exactly the version the
+ * executable carries) compiles every packed CommonJS module as its loader would and hands back the
+ * V8 code cache, which the runtime compiles with (src/runtime/code-cache.ts). Compiling is all it
+ * does: no code of the app runs at build time.
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { userCacheDir } from '../cache-location.js';
+import { OxpackError } from '../errors.js';
+import type { Resource } from './collector.js';
+import { bootstrapPath } from './sea.js';
+import type { TargetInfo } from './target.js';
+
+const run = promisify(execFile);
+
+/**
+ * Code caches made before, per Node version and source: a rebuild of an unchanged app reuses them, so
+ * that its blob (and then the executable) comes out the same and nothing needs compiling or injecting.
+ */
+class StoredCaches {
+  private readonly dir: string;
+  constructor(version: string) {
+    this.dir = path.join(userCacheDir(), 'build', 'code-cache', version);
+  }
+  key(source: Buffer): string {
+    return createHash('sha256').update(source).digest('hex');
+  }
+  async get(key: string): Promise<Buffer | undefined> {
+    return readFile(path.join(this.dir, key)).catch(() => undefined);
+  }
+  async put(key: string, cache: Buffer): Promise<void> {
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const temp = path.join(this.dir, `${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      await writeFile(temp, cache, { mode: 0o600 });
+      await rename(temp, path.join(this.dir, key));
+    } catch {
+      // a cache that cannot be kept is made again next time
+    }
+  }
+}
+
+/** Attaches a code cache to each resource; returns how many got one, their size, and how many were reused. */
+export async function addCodeCaches(target: TargetInfo, all: Resource[]): Promise<{ count: number; bytes: number; reused: number }> {
+  const stored = new StoredCaches(target.version);
+  const keys = new Map<Resource, string>();
+  const modules: Resource[] = [];
+  let reused = 0;
+  let reusedBytes = 0;
+  for (const m of all) {
+    const key = stored.key(Buffer.from(m.data!.buffer, m.data!.byteOffset, m.data!.length));
+    const cache = await stored.get(key);
+    if (cache) {
+      m.codeCache = cache;
+      reused++;
+      reusedBytes += cache.length;
+    } else {
+      keys.set(m, key);
+      modules.push(m);
+    }
+  }
+  if (modules.length === 0) return { count: reused, bytes: reusedBytes, reused };
+  const work = await mkdtemp(path.join(tmpdir(), 'oxpack-code-cache-'));
+  try {
+    const sources = modules.map((m) => Buffer.from(m.data!.buffer, m.data!.byteOffset, m.data!.length));
+    await writeFile(path.join(work, 'sources.bin'), Buffer.concat(sources));
+    await writeFile(path.join(work, 'sources.json'), JSON.stringify(sources.map((s) => s.length)));
+    const script = path.join(path.dirname(bootstrapPath()), 'code-cache.cjs');
+    try {
+      await run(target.blobBinary, [script, work], { env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 16 * 1024 * 1024 });
+    } catch (err) {
+      const e = err as Error & { stderr?: string };
+      throw new OxpackError(
+        'OXPACK_CODE_CACHE',
+        `Node ${target.version} could not make the code cache: ${(e.stderr || e.message).trim().split('\n')[0]}`,
+        {
+          hint: 'build without it with --no-code-cache, and report the problem',
+        },
+      );
+    }
+    const caches = await readFile(path.join(work, 'caches.bin'));
+    const lengths = JSON.parse(await readFile(path.join(work, 'caches.json'), 'utf8')) as number[];
+    let offset = 0;
+    let count = 0;
+    const writes: Promise<void>[] = [];
+    modules.forEach((m, k) => {
+      const length = lengths[k] ?? 0;
+      if (length > 0) {
+        m.codeCache = caches.subarray(offset, offset + length);
+        writes.push(stored.put(keys.get(m)!, m.codeCache as Buffer));
+        count++;
+      }
+      offset += length;
+    });
+    await Promise.all(writes);
+    return { count: count + reused, bytes: offset + reusedBytes, reused };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

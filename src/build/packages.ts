@@ -1,0 +1,134 @@
+/**
+ * Dependencies are packed package by package, like oxidized_importer's package resources: every
+ * package the trace reaches plus its installed runtime dependencies, transitively, each with all of
+ * its files, so that a package loading its own files by computed paths keeps working.
+ */
+import { readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import fg from 'fast-glob';
+import { nodeModulePaths } from '../resolver/lookup-paths.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { DiskHost } from './disk-host.js';
+import { Stat } from '../resolver/host.js';
+
+const NM = `${sep}node_modules${sep}`;
+
+/** The package folder ("…/node_modules/name" or "…/node_modules/@scope/name") holding `path`, if any. */
+export function packageRootOf(path: string): string | undefined {
+  const at = path.lastIndexOf(NM);
+  if (at === -1) return undefined;
+  const rest = path.slice(at + NM.length).split(sep);
+  const depth = rest[0]?.startsWith('@') ? 2 : 1;
+  if (rest.length <= depth) return rest.length === depth ? path : undefined;
+  return path.slice(0, at + NM.length) + rest.slice(0, depth).join(sep);
+}
+
+/** The package name a package folder is installed under. */
+export function packageNameOf(root: string): string {
+  return root
+    .slice(root.lastIndexOf(NM) + NM.length)
+    .split(sep)
+    .join('/');
+}
+
+interface Manifest {
+  name?: string;
+  version?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+function readManifest(dir: string): Manifest | undefined {
+  try {
+    const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as unknown;
+    return typeof json === 'object' && json !== null ? (json as Manifest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Finds where `name` is installed as seen from the package folder `from`, as Node's lookup would. */
+function findInstalled(host: DiskHost, name: string, from: string): string | undefined {
+  for (const nm of nodeModulePaths(from)) {
+    const candidate = join(nm, ...name.split('/'));
+    if (host.stat(candidate) === Stat.directory) return host.realpath(candidate);
+  }
+  return undefined;
+}
+
+export interface PackageClosure {
+  /** Canonical package folders, sorted. */
+  packages: string[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Adds to the packages reached by the trace their runtime dependencies: "dependencies", installed
+ * "optionalDependencies" and installed "peerDependencies", transitively. External names are skipped.
+ */
+export function packageClosure(host: DiskHost, reached: Iterable<string>, external: ReadonlySet<string>): PackageClosure {
+  const seen = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  const queue = [...reached];
+  while (queue.length > 0) {
+    const dir = queue.pop()!;
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    const manifest = readManifest(dir);
+    if (!manifest) continue;
+    const wanted: [string, boolean][] = [
+      ...Object.keys(manifest.dependencies ?? {}).map((n): [string, boolean] => [n, true]),
+      ...Object.keys(manifest.optionalDependencies ?? {}).map((n): [string, boolean] => [n, false]),
+      ...Object.keys(manifest.peerDependencies ?? {}).map((n): [string, boolean] => [n, false]),
+    ];
+    for (const [name, required] of wanted) {
+      if (external.has(name)) continue;
+      const found = findInstalled(host, name, dir);
+      if (found) {
+        const root = packageRootOf(found) ?? found;
+        if (!seen.has(root)) queue.push(root);
+      } else if (required && !(manifest.optionalDependencies && name in manifest.optionalDependencies)) {
+        diagnostics.push({
+          severity: 'warning',
+          code: 'missing-dependency',
+          file: join(dir, 'package.json'),
+          message: `${manifest.name ?? packageNameOf(dir)} depends on "${name}", which is not installed`,
+        });
+      }
+    }
+  }
+  return { packages: [...seen].sort(), diagnostics };
+}
+
+export interface PackageListing {
+  files: string[];
+  /** Folders, so that empty ones exist in the packed tree too. */
+  dirs: string[];
+  /** Symbolic links, not followed here: the collector decides how each is packed. */
+  links: string[];
+}
+
+/** Everything in a package folder, without its nested node_modules (those are packages of their own). */
+export function listPackage(root: string): PackageListing {
+  const listing: PackageListing = { files: [], dirs: [], links: [] };
+  const entries = fg.sync('**', {
+    cwd: root,
+    dot: true,
+    onlyFiles: false,
+    followSymbolicLinks: false,
+    objectMode: true,
+    ignore: ['**/node_modules', '**/node_modules/**'],
+  });
+  for (const entry of entries) {
+    const path = join(root, entry.path);
+    if (entry.dirent.isSymbolicLink()) listing.links.push(path);
+    else if (entry.dirent.isDirectory()) listing.dirs.push(path);
+    else if (entry.dirent.isFile()) listing.files.push(path);
+  }
+  listing.files.sort();
+  listing.dirs.sort();
+  listing.links.sort();
+  return listing;
+}

@@ -1,0 +1,336 @@
+/**
+ * Finds the module references in one JavaScript file with a real parser (acorn): require(),
+ * require.resolve(), module.require(), import declarations, export ... from, import(),
+ * import.meta.resolve() and new URL('./x', import.meta.url). Literal specifiers are returned for the
+ * tracer to resolve; computed ones are returned as patterns ("./locales/*.json") or as dynamic.
+ */
+import { parse, tokenizer, tokTypes, type Node, type Options } from 'acorn';
+import { ancestor } from 'acorn-walk';
+
+/**
+ * 'path': a file path built from the module's folder (path.join(__dirname, 'views')): a worker or child
+ * script, a template folder, a data file. Followed when it exists, silently skipped otherwise.
+ */
+export type ReferenceKind = 'require' | 'require.resolve' | 'import' | 'dynamic-import' | 'import.meta.resolve' | 'url' | 'path';
+
+export interface Reference {
+  kind: ReferenceKind;
+  specifier: string;
+  /** Inside a try block (or an import() with .catch): failure to resolve is the app's expected case. */
+  optional: boolean;
+  offset: number;
+}
+
+export interface DynamicReference {
+  kind: ReferenceKind;
+  /** For template literals and string concatenation: the literal parts around each computed part. */
+  parts?: string[];
+  offset: number;
+}
+
+export interface ParseResult {
+  /** The syntax the file parsed as: 'script' (CommonJS) or 'module'; undefined when neither parses. */
+  syntax: 'script' | 'module' | undefined;
+  references: Reference[];
+  dynamic: DynamicReference[];
+  error?: { message: string; offset: number };
+}
+
+type AnyNode = Node & Record<string, any>;
+
+const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+
+function parseAs(source: string, sourceType: 'script' | 'module'): Node {
+  const options: Options = {
+    ecmaVersion: 'latest',
+    sourceType,
+    allowHashBang: true,
+    allowReturnOutsideFunction: sourceType === 'script',
+    allowAwaitOutsideFunction: false,
+  };
+  return parse(source, options);
+}
+
+/**
+ * Parses `source`. `preferred` is the format the build decided from the file name and package type;
+ * for an untyped .js file pass 'detect' to try CommonJS first and then ESM, as Node's detection does.
+ */
+export function findReferences(source: string, preferred: 'script' | 'module' | 'detect'): ParseResult {
+  let ast: Node;
+  let syntax: 'script' | 'module';
+  try {
+    syntax = preferred === 'module' ? 'module' : 'script';
+    ast = parseAs(source, syntax);
+  } catch (first) {
+    if (preferred !== 'detect') return failed(first);
+    try {
+      syntax = 'module';
+      ast = parseAs(source, syntax);
+    } catch {
+      return failed(first);
+    }
+  }
+  return { syntax, ...collect(ast) };
+}
+
+function failed(err: unknown): ParseResult {
+  const e = err as { message?: string; pos?: number };
+  return { syntax: undefined, references: [], dynamic: [], error: { message: e.message ?? String(err), offset: e.pos ?? 0 } };
+}
+
+interface PendingCall {
+  kind: ReferenceKind;
+  arg: AnyNode;
+  offset: number;
+  scopes: AnyNode[]; // enclosing functions and the program, innermost last
+  optional: boolean;
+}
+
+function collect(ast: Node): { references: Reference[]; dynamic: DynamicReference[] } {
+  const pending: PendingCall[] = [];
+  const shadowing = new Set<AnyNode>();
+
+  const scopesOf = (ancestors: AnyNode[]): AnyNode[] => ancestors.filter((a) => a.type === 'Program' || FUNCTION_TYPES.has(a.type));
+  const innermostScope = (ancestors: AnyNode[], skipSelf: AnyNode): AnyNode => {
+    for (let i = ancestors.length - 1; i >= 0; i--) {
+      const a = ancestors[i]!;
+      if (a !== skipSelf && (a.type === 'Program' || FUNCTION_TYPES.has(a.type))) return a;
+    }
+    return ancestors[0]!;
+  };
+  const inTry = (node: AnyNode, ancestors: AnyNode[]): boolean =>
+    ancestors.some((a) => a.type === 'TryStatement' && node.start >= a.block.start && node.end <= a.block.end);
+
+  const add = (kind: ReferenceKind, arg: AnyNode | undefined, node: AnyNode, ancestors: AnyNode[], optional = false): void => {
+    if (!arg) return;
+    pending.push({ kind, arg, offset: node.start, scopes: scopesOf(ancestors), optional: optional || inTry(node, ancestors) });
+  };
+
+  ancestor(ast, {
+    CallExpression(n, _state, ancestors) {
+      const node = n as AnyNode;
+      const callee = node.callee as AnyNode;
+      const anc = ancestors as AnyNode[];
+      const built = dirnamePath(node);
+      if (built) add('path', built, node, anc);
+      if (callee.type === 'Identifier' && callee.name === 'require') {
+        add('require', node.arguments[0], node, anc);
+      } else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') {
+        const obj = callee.object as AnyNode;
+        const prop = callee.property.name as string;
+        if (obj.type === 'Identifier' && obj.name === 'require' && prop === 'resolve') add('require.resolve', node.arguments[0], node, anc);
+        else if (obj.type === 'Identifier' && obj.name === 'module' && prop === 'require') add('require', node.arguments[0], node, anc);
+        else if (prop === 'resolve' && isImportMeta(obj)) add('import.meta.resolve', node.arguments[0], node, anc);
+      } else if (callee.type === 'CallExpression' && isCreateRequire(callee.callee as AnyNode)) {
+        add('require', node.arguments[0], node, anc); // createRequire(import.meta.url)('x')
+      }
+    },
+    ImportExpression(n, _state, ancestors) {
+      const node = n as AnyNode;
+      const anc = ancestors as AnyNode[];
+      const parent = anc[anc.length - 2];
+      const caught = parent?.type === 'MemberExpression' && !parent.computed && parent.property?.name === 'catch';
+      add('dynamic-import', node.source, node, anc, caught);
+    },
+    ImportDeclaration(n, _state, ancestors) {
+      add('import', (n as AnyNode).source, n as AnyNode, ancestors as AnyNode[]);
+    },
+    ExportNamedDeclaration(n, _state, ancestors) {
+      if ((n as AnyNode).source) add('import', (n as AnyNode).source, n as AnyNode, ancestors as AnyNode[]);
+    },
+    BinaryExpression(n, _state, ancestors) {
+      const parent = (ancestors as AnyNode[])[ancestors.length - 2];
+      if (parent?.type === 'BinaryExpression' && parent.operator === '+') return; // the whole sum is looked at
+      const built = dirnamePath(n as AnyNode);
+      if (built) add('path', built, n as AnyNode, ancestors as AnyNode[]);
+    },
+    TemplateLiteral(n, _state, ancestors) {
+      const built = dirnamePath(n as AnyNode);
+      if (built) add('path', built, n as AnyNode, ancestors as AnyNode[]);
+    },
+    ExportAllDeclaration(n, _state, ancestors) {
+      add('import', (n as AnyNode).source, n as AnyNode, ancestors as AnyNode[]);
+    },
+    NewExpression(n, _state, ancestors) {
+      const node = n as AnyNode;
+      if (node.callee.type === 'Identifier' && node.callee.name === 'URL' && node.arguments.length === 2) {
+        const base = node.arguments[1] as AnyNode;
+        if (base.type === 'MemberExpression' && !base.computed && base.property.name === 'url' && isImportMeta(base.object)) {
+          add('url', node.arguments[0], node, ancestors as AnyNode[]);
+        }
+      }
+    },
+    // Bindings named "require" hide the module's require in their scope (browserify bundles, UMD).
+    VariableDeclarator(n, _state, ancestors) {
+      const node = n as AnyNode;
+      if (
+        node.id.type === 'Identifier' &&
+        node.id.name === 'require' &&
+        !(node.init?.type === 'CallExpression' && isCreateRequire(node.init.callee))
+      ) {
+        shadowing.add(innermostScope(ancestors as AnyNode[], node));
+      }
+    },
+    Function(n, _state, ancestors) {
+      const node = n as AnyNode;
+      if (node.params.some((p: AnyNode) => p.type === 'Identifier' && p.name === 'require')) shadowing.add(node);
+      if (node.type === 'FunctionDeclaration' && node.id?.name === 'require') shadowing.add(innermostScope(ancestors as AnyNode[], node));
+    },
+  });
+
+  const references: Reference[] = [];
+  const dynamic: DynamicReference[] = [];
+  for (const call of pending) {
+    if ((call.kind === 'require' || call.kind === 'require.resolve') && call.scopes.some((s) => shadowing.has(s))) continue;
+    const value = staticString(call.arg);
+    if (value !== undefined) {
+      references.push({ kind: call.kind, specifier: value, optional: call.optional, offset: call.offset });
+    } else {
+      const parts = templateParts(call.arg);
+      dynamic.push({ kind: call.kind, offset: call.offset, ...(parts ? { parts } : {}) });
+    }
+  }
+  return { references, dynamic };
+}
+
+function calleeNamed(callee: AnyNode, name: string): boolean {
+  return (
+    (callee.type === 'Identifier' && callee.name === name) ||
+    (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier' && callee.property.name === name)
+  );
+}
+
+const isDirname = (node: AnyNode | undefined): boolean => node?.type === 'Identifier' && node.name === '__dirname';
+
+/**
+ * A path built from the module's folder, as a relative specifier: path.join(__dirname, 'a', 'b.js') and
+ * path.resolve(...) -> './a/b.js'; __dirname + '/b.js' and `${__dirname}/b.js` likewise. Returned as a
+ * literal node so that it goes through the same path as other references.
+ */
+function dirnamePath(arg: AnyNode): AnyNode | undefined {
+  let rel: string | undefined;
+  if (
+    arg.type === 'CallExpression' &&
+    (calleeNamed(arg.callee, 'join') || calleeNamed(arg.callee, 'resolve')) &&
+    isDirname(arg.arguments[0])
+  ) {
+    const rest = (arg.arguments as AnyNode[]).slice(1).map(staticString);
+    if (rest.length > 0 && rest.every((s) => s !== undefined)) rel = `./${(rest as string[]).join('/')}`;
+  } else if (arg.type === 'BinaryExpression' && arg.operator === '+') {
+    const operands: AnyNode[] = [];
+    const flatten = (n: AnyNode): void => {
+      if (n.type === 'BinaryExpression' && n.operator === '+') {
+        flatten(n.left);
+        flatten(n.right);
+      } else operands.push(n);
+    };
+    flatten(arg);
+    const rest = operands.slice(1).map(staticString);
+    const s = isDirname(operands[0]) && rest.every((r) => r !== undefined) ? rest.join('') : undefined;
+    if (s?.startsWith('/')) rel = `.${s}`;
+  } else if (
+    arg.type === 'TemplateLiteral' &&
+    arg.expressions.length === 1 &&
+    isDirname(arg.expressions[0]) &&
+    arg.quasis[0].value.cooked === ''
+  ) {
+    const s = arg.quasis[1].value.cooked as string;
+    if (s.startsWith('/')) rel = `.${s}`;
+  }
+  return rel === undefined ? undefined : { type: 'Literal', value: rel, start: arg.start, end: arg.end };
+}
+
+function isImportMeta(node: AnyNode): boolean {
+  return node.type === 'MetaProperty' && node.meta.name === 'import' && node.property.name === 'meta';
+}
+
+function isCreateRequire(callee: AnyNode): boolean {
+  return (
+    (callee.type === 'Identifier' && callee.name === 'createRequire') ||
+    (callee.type === 'MemberExpression' && !callee.computed && callee.property.name === 'createRequire')
+  );
+}
+
+function staticString(node: AnyNode): string | undefined {
+  if (node.type === 'Literal' && typeof node.value === 'string') return node.value;
+  if (node.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0].value.cooked ?? undefined;
+  if (node.type === 'BinaryExpression' && node.operator === '+') {
+    const left = staticString(node.left);
+    const right = left === undefined ? undefined : staticString(node.right);
+    return left !== undefined && right !== undefined ? left + right : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `./x/${a}.js` and './x/' + a + '.js' become ['./x/', '.js']: literal parts with one computed part
+ * between each pair. Returns undefined when the expression does not start with a literal.
+ */
+function templateParts(node: AnyNode): string[] | undefined {
+  const parts: string[] = [''];
+  const walk = (n: AnyNode): boolean => {
+    const s = staticString(n);
+    if (s !== undefined) {
+      parts[parts.length - 1] += s;
+      return true;
+    }
+    if (n.type === 'TemplateLiteral') {
+      n.quasis.forEach((q: AnyNode, i: number) => {
+        parts[parts.length - 1] += q.value.cooked ?? '';
+        if (i < n.expressions.length) parts.push('');
+      });
+      return true;
+    }
+    if (n.type === 'BinaryExpression' && n.operator === '+') return walk(n.left) && walk(n.right);
+    parts.push('');
+    return true;
+  };
+  walk(node);
+  return parts.length > 1 && parts[0] !== '' ? parts : undefined;
+}
+
+/** 1-based line and column of `offset` in `source`. */
+/**
+ * Whether CommonJS code may call import(): an import() expression, or a string that holds one in a
+ * file that makes code from strings (`new Function('s', 'return import(s)')` hides import() from
+ * bundlers; a message that mentions import( is not code). A quick text test rules out almost every
+ * file; the few that mention `import(` are
+ * tokenized, which tells comments (often JSDoc's `import('x').T`) from code. Errs on the side of true:
+ * a file that does not tokenize counts as calling it.
+ */
+const IMPORT_CALL = /\bimport\s*\(/;
+
+export function callsImport(source: string): boolean {
+  if (!IMPORT_CALL.test(source)) return false;
+  try {
+    let previous: unknown;
+    let previousName: string | undefined;
+    let sawImport = false;
+    let importInString = false;
+    let makesCode = false;
+    for (const token of tokenizer(source, { ecmaVersion: 'latest', allowHashBang: true, allowReturnOutsideFunction: true })) {
+      if (sawImport && token.type === tokTypes.parenL) return true;
+      const value = (token as { value?: unknown }).value;
+      if ((token.type === tokTypes.string || token.type === tokTypes.template) && IMPORT_CALL.test(String(value))) importInString = true;
+      // Function(...), new Function(...), eval(...): strings may become code
+      if (token.type === tokTypes.parenL && (previousName === 'Function' || previousName === 'eval')) makesCode = true;
+      if (importInString && makesCode) return true;
+      previousName = token.type === tokTypes.name && previous !== tokTypes.dot ? String(value) : undefined;
+      sawImport = token.type === tokTypes._import && previous !== tokTypes.dot && previous !== tokTypes.questionDot;
+      previous = token.type;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export function lineAndColumn(source: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = source.indexOf('\n'); i !== -1 && i < offset; i = source.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}

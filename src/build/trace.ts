@@ -1,0 +1,262 @@
+/**
+ * Follows module references from the entry point: every file reached is parsed (JavaScript) and its
+ * literal specifiers are resolved exactly as the target Node resolves them. Packages reached this way
+ * are later packed whole (packages.ts); the app's own files come from here and from --assets.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import fg from 'fast-glob';
+import type { ResourceKind } from '../format/layout.js';
+import { CjsResolver } from '../resolver/cjs.js';
+import { defaultConditions } from '../resolver/conditions.js';
+import { moduleNotFound } from '../resolver/errors.js';
+import { EsmResolver, isRelativeOrAbsolutePath, parsePackageName } from '../resolver/esm.js';
+import { lookupPaths } from '../resolver/lookup-paths.js';
+import { detectedKind, kindByName, parseHintFor } from './classify.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { DiskHost } from './disk-host.js';
+import { packageRootOf } from './packages.js';
+import { findReferences, lineAndColumn, type Reference } from './parse.js';
+import type { TargetInfo } from './target.js';
+
+export interface TraceInput {
+  /** Absolute, canonical path of the entry point. */
+  entry: string;
+  host: DiskHost;
+  target: TargetInfo;
+  /** Package names left out of the executable (resolved beside it at run time). */
+  external: ReadonlySet<string>;
+  /** Files beyond this folder are never pulled in by computed-path patterns. */
+  appRoot: string;
+  /**
+   * More scripts to follow, leniently (what they fail to resolve is a warning): JavaScript files among
+   * the assets, which may be worker or child scripts, or may be browser code that node never runs.
+   */
+  scripts?: string[];
+}
+
+export interface TraceResult {
+  /** Every file reached, by canonical path, with the kind it will be packed as. */
+  files: Map<string, ResourceKind>;
+  /** Files and folders referenced as data (new URL('./x', import.meta.url), computed-path patterns). */
+  assets: Set<string>;
+  diagnostics: Diagnostic[];
+}
+
+const MAX_PATTERN_FILES = 2000;
+
+export function trace(input: TraceInput): TraceResult {
+  const { host, target } = input;
+  const conditions = defaultConditions({ requireModule: target.requireModule, packedRequireEsm: target.syncHooks });
+  const cjs = new CjsResolver(host, conditions.require, () => ['.js', '.json', '.node']);
+  const esm = new EsmResolver(host, conditions.import);
+  const files = new Map<string, ResourceKind>();
+  const assets = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  const queue: { file: string; lenient: boolean }[] = [
+    ...(input.scripts ?? []).map((file) => ({ file, lenient: true })),
+    { file: input.entry, lenient: false },
+  ];
+
+  const isBuiltin = (specifier: string): boolean => specifier.startsWith('node:') || host.isBuiltin(specifier);
+  const isExternal = (specifier: string): boolean => {
+    if (input.external.size === 0 || isRelativeOrAbsolutePath(specifier) || specifier[0] === '#') return false;
+    try {
+      return input.external.has(parsePackageName(specifier, undefined).packageName);
+    } catch {
+      return false;
+    }
+  };
+
+  const add = (path: string, lenient = false): void => {
+    if (!files.has(path)) queue.push({ file: path, lenient });
+  };
+
+  const resolveReference = (ref: Reference, from: string): string | undefined => {
+    if (ref.kind === 'url') {
+      const url = new URL(ref.specifier, pathToFileURL(from));
+      if (url.protocol !== 'file:') return undefined;
+      const path = fileURLToPath(url);
+      if (host.stat(path) < 0)
+        throw Object.assign(new Error(`new URL('${ref.specifier}', import.meta.url) points at ${path}, which does not exist`), {
+          code: 'ENOENT',
+        });
+      const real = host.realpath(path);
+      assets.add(real);
+      // new Worker(new URL('./worker.js', import.meta.url)): follow scripts, leniently (they may be
+      // browser code served as a file).
+      if (JS_FILE.test(real) && host.stat(real) === 0) add(real, true);
+      return undefined;
+    }
+    if (ref.kind === 'path') {
+      // path.join(__dirname, ...): scripts are followed (leniently), other files and folders packed as
+      // assets; a folder only inside the app and never the app itself or node_modules.
+      const path = resolve(dirname(from), ref.specifier);
+      const type = host.stat(path);
+      if (type < 0) return undefined;
+      const real = host.realpath(path);
+      if (type === 0) {
+        if (JS_FILE.test(real)) add(real, true);
+        else assets.add(real);
+      } else {
+        const rel = relative(input.appRoot, real);
+        if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules')) assets.add(real);
+      }
+      return undefined;
+    }
+    if (ref.kind === 'require' || ref.kind === 'require.resolve') {
+      const found = cjs.resolve(ref.specifier, { parentPath: from, paths: lookupPaths(ref.specifier, from) });
+      if (found === undefined) throw moduleNotFound(ref.specifier);
+      return found;
+    }
+    const url = esm.resolve(ref.specifier, pathToFileURL(from));
+    return url.protocol === 'file:' ? fileURLToPath(url) : undefined;
+  };
+
+  while (queue.length > 0) {
+    const { file, lenient } = queue.pop()!;
+    if (files.has(file)) continue;
+    let kind = kindByName(file, host, target.detectModule);
+    const hint = parseHintFor(file, host, target.detectModule);
+    if (hint === undefined) {
+      files.set(file, kind!);
+      continue;
+    }
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (err) {
+      diagnostics.push({ severity: 'error', code: 'unreadable', file, message: `cannot read this file: ${(err as Error).message}` });
+      files.set(file, kind ?? 'commonjs');
+      continue;
+    }
+    const parsed = findReferences(source, hint);
+    if (kind === undefined) kind = parsed.syntax === 'module' ? 'module' : parsed.syntax === 'script' ? 'commonjs' : detectedKind(source);
+    files.set(file, kind);
+    const inPackage = packageRootOf(file) !== undefined;
+    const where = (offset: number): { line: number; column: number } => lineAndColumn(source, offset);
+
+    if (parsed.error) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'syntax',
+        file,
+        ...where(parsed.error.offset),
+        message: `does not parse (${parsed.error.message}); it is packed as is and will fail at run time as it does under node`,
+      });
+    }
+
+    for (const ref of parsed.references) {
+      if (ref.kind === 'path' && inPackage) continue; // packages are packed whole
+      if (ref.kind !== 'url' && (isBuiltin(ref.specifier) || isExternal(ref.specifier))) continue;
+      try {
+        const found = resolveReference(ref, file);
+        if (found && !isExternalPath(found, input.external)) add(found, lenient);
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        // A lenient file may never run under node (browser code among the assets).
+        const severity = ref.optional || inPackage || lenient ? 'warning' : 'error';
+        const reason =
+          e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND'
+            ? 'cannot be resolved'
+            : `cannot be resolved: ${e.message.split('\n')[0]}`;
+        diagnostics.push({
+          severity,
+          code: 'unresolved',
+          file,
+          specifier: ref.specifier,
+          ...where(ref.offset),
+          message: `${describe(ref)} '${ref.specifier}' ${reason}${ref.optional ? ' (inside try/catch: left to the app)' : ''}`,
+        });
+      }
+    }
+
+    // Computed specifiers only matter for the app's own files: packages are packed whole anyway.
+    if (inPackage) continue;
+    for (const dyn of parsed.dynamic) {
+      const matches =
+        dyn.parts && (dyn.kind === 'require' || dyn.kind === 'dynamic-import') ? expandPattern(dyn.parts, file, input.appRoot) : undefined;
+      if (matches && matches.length > 0) {
+        for (const m of matches) kindByName(m, host, target.detectModule) === 'asset' ? assets.add(m) : add(m);
+        if (matches.length >= MAX_PATTERN_FILES) {
+          diagnostics.push({
+            severity: 'warning',
+            code: 'dynamic-pattern',
+            file,
+            ...where(dyn.offset),
+            message: `the computed path matched ${MAX_PATTERN_FILES} or more files; only the first ${MAX_PATTERN_FILES} are packed`,
+          });
+        }
+        continue;
+      }
+      diagnostics.push({
+        severity: 'info',
+        code: 'dynamic',
+        file,
+        ...where(dyn.offset),
+        message: `${dyn.kind === 'dynamic-import' ? 'import()' : dyn.kind === 'url' ? 'new URL()' : `${dyn.kind}()`} with a computed path is not traced; pack the files it loads with --assets`,
+      });
+    }
+  }
+  return { files, assets, diagnostics };
+}
+
+const JS_FILE = /\.[cm]?js$/;
+
+function describe(ref: Reference): string {
+  switch (ref.kind) {
+    case 'require.resolve':
+      return 'require.resolve';
+    case 'dynamic-import':
+      return 'import()';
+    case 'import':
+      return 'import';
+    case 'import.meta.resolve':
+      return 'import.meta.resolve';
+    default:
+      return 'require';
+  }
+}
+
+function isExternalPath(path: string, external: ReadonlySet<string>): boolean {
+  if (external.size === 0) return false;
+  const root = packageRootOf(path);
+  if (!root) return false;
+  const nm = root.lastIndexOf(`${sep}node_modules${sep}`);
+  return external.has(
+    root
+      .slice(nm + 14)
+      .split(sep)
+      .join('/'),
+  );
+}
+
+/**
+ * Files a computed relative specifier can name: './locales/' + x + '.json' -> ./locales/**\/*.json.
+ * Only specifiers that start with a literal relative folder, and only inside the app root.
+ */
+function expandPattern(parts: string[], from: string, appRoot: string): string[] | undefined {
+  const first = parts[0]!;
+  if (!(first.startsWith('./') || first.startsWith('../'))) return undefined;
+  let pattern = '';
+  parts.forEach((part, i) => {
+    pattern += fg.escapePath(part);
+    if (i < parts.length - 1) pattern += part.endsWith('/') ? '**/*' : '*';
+  });
+  const base = dirname(from);
+  const absolutePattern = resolve(base, pattern);
+  const rel = relative(appRoot, absolutePattern);
+  if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  const found = fg.sync(rel.split(sep).join('/'), {
+    cwd: appRoot,
+    absolute: true,
+    onlyFiles: true,
+    dot: false,
+    ignore: ['**/node_modules/**'],
+  });
+  return found
+    .slice(0, MAX_PATTERN_FILES)
+    .map((p) => resolve(p))
+    .filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile());
+}

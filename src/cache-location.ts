@@ -1,0 +1,15 @@
+/**
+ * The per-user cache folder, shared by the build (Node binaries) and the runtime (extracted addons):
+ * $OXPACK_CACHE_DIR, else the platform's cache location. Kept free of other imports: the runtime
+ * bundle carries it.
+ */
+import os from 'node:os';
+import path from 'node:path';
+
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.OXPACK_CACHE_DIR) return path.resolve(env.OXPACK_CACHE_DIR);
+  const home = os.homedir();
+  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'oxpack', 'Cache');
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'oxpack');
+  return path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'oxpack');
+}

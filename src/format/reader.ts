@@ -1,0 +1,487 @@
+/**
+ * Reads a packed blob (docs/format.md) without copying it. Shared by the runtime (inside every packed
+ * executable) and the build-time tools (inspect, verify), so it uses Node built-ins only.
+ *
+ * PackedIndex.from() validates the whole index in one pass before it returns: a malformed blob gives
+ * one FormatError that names the problem and never an object that fails later. Data stays where it is;
+ * accessors hand out views into the caller's buffer, which must not change afterwards.
+ */
+import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import type zlib from 'node:zlib';
+import { builtin } from '../builtins.js';
+import {
+  Compression,
+  type CompressionName,
+  COMPRESSION_NAMES,
+  dataSectionFor,
+  ENTRY_RECORD_SIZE,
+  E_CACHE_LENGTH,
+  E_CACHE_OFFSET,
+  E_COMPRESSION,
+  E_DATA_LENGTH,
+  E_DATA_OFFSET,
+  E_FLAGS,
+  E_KIND,
+  E_NAME_LENGTH,
+  E_NAME_OFFSET,
+  E_SIZE,
+  FIRST_DATA_SECTION,
+  FIRST_OPTIONAL_SECTION,
+  Flag,
+  FormatError,
+  FORMAT_VERSION,
+  HASH_SIZE,
+  HEADER_SIZE,
+  H_DATA_HASH,
+  H_ENTRY_COUNT,
+  H_FLAGS,
+  H_HEADER_END,
+  H_INDEX_END,
+  H_INDEX_HASH,
+  H_SECTION_COUNT,
+  H_TOTAL_LENGTH,
+  H_VERSION,
+  Kind,
+  type KindCode,
+  KIND_NAMES,
+  KNOWN_FLAGS,
+  MAGIC,
+  type PackedMeta,
+  type ResourceKind,
+  Section,
+  SECTION_NAMES,
+  SECTION_RECORD_SIZE,
+} from './layout.js';
+
+export type Verification = 'none' | 'index' | 'full';
+
+export interface IndexOptions {
+  /**
+   * 'index' (default) checks the SHA-256 of the index, which is cheap; 'full' also checks the data's;
+   * 'none' checks only the structure (tests and tools that report a hash mismatch themselves).
+   */
+  verify?: Verification;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const MAX_SECTIONS = 64;
+
+interface SectionView {
+  start: number;
+  length: number;
+}
+
+export class PackedIndex {
+  /** The whole blob, as given (a view, not a copy). */
+  readonly buffer: Buffer;
+  readonly count: number;
+  readonly meta: PackedMeta;
+  readonly version: number;
+  private readonly entries: Buffer;
+  private readonly names: Buffer;
+  private readonly sections: Map<number, SectionView>;
+  private readonly indexEnd: number;
+
+  private constructor(buffer: Buffer, count: number, meta: PackedMeta, sections: Map<number, SectionView>, indexEnd: number) {
+    this.buffer = buffer;
+    this.count = count;
+    this.meta = meta;
+    this.version = FORMAT_VERSION;
+    this.sections = sections;
+    this.indexEnd = indexEnd;
+    this.entries = this.sectionBytes(Section.entries);
+    this.names = this.sectionBytes(Section.names);
+  }
+
+  /** Validates `bytes` and returns an index over them, or throws a FormatError. */
+  static from(bytes: ArrayBuffer | ArrayBufferView, options: IndexOptions = {}): PackedIndex {
+    const buf = toBuffer(bytes);
+    const verify = options.verify ?? 'index';
+    if (buf.length < HEADER_SIZE) {
+      throw new FormatError(`truncated: ${buf.length} bytes is shorter than the ${HEADER_SIZE}-byte header`);
+    }
+    if (buf.compare(MAGIC, 0, MAGIC.length, 0, MAGIC.length) !== 0) {
+      throw new FormatError('not an oxpack resources blob (bad magic bytes)');
+    }
+    const version = buf.readUInt32LE(H_VERSION);
+    if (version !== FORMAT_VERSION) {
+      throw new FormatError(
+        `unsupported format version ${version}: this oxpack reads version ${FORMAT_VERSION}; rebuild with a matching oxpack`,
+      );
+    }
+    const total = buf.readUInt32LE(H_TOTAL_LENGTH);
+    if (total > buf.length) throw new FormatError(`truncated: the header says ${total} bytes, only ${buf.length} are present`);
+    if (total < buf.length) throw new FormatError(`${buf.length - total} unexpected bytes follow the end of the blob`);
+    if (buf.readUInt32LE(H_FLAGS) !== 0) throw new FormatError(`unknown header flags 0x${buf.readUInt32LE(H_FLAGS).toString(16)}`);
+    const sectionCount = buf.readUInt32LE(H_SECTION_COUNT);
+    if (sectionCount > MAX_SECTIONS) throw new FormatError(`implausible section count ${sectionCount}`);
+    const headerEnd = buf.readUInt32LE(H_HEADER_END);
+    if (headerEnd !== HEADER_SIZE + sectionCount * SECTION_RECORD_SIZE) {
+      throw new FormatError(`header length ${headerEnd} does not match ${sectionCount} sections`);
+    }
+    const indexEnd = buf.readUInt32LE(H_INDEX_END);
+    if (indexEnd < headerEnd || indexEnd > total) throw new FormatError(`index end ${indexEnd} is out of range`);
+
+    if (verify !== 'none') {
+      const hash = createHash('sha256')
+        .update(buf.subarray(0, H_INDEX_HASH))
+        .update(new Uint8Array(HASH_SIZE))
+        .update(buf.subarray(H_INDEX_HASH + HASH_SIZE, indexEnd))
+        .digest();
+      if (hash.compare(buf, H_INDEX_HASH, H_INDEX_HASH + HASH_SIZE) !== 0) {
+        throw new FormatError('index hash mismatch: the packed resources are corrupt or were modified');
+      }
+    }
+
+    const sections = readSectionTable(buf, sectionCount, headerEnd, indexEnd, total);
+    for (const required of [Section.entries, Section.names, Section.dirs, Section.meta]) {
+      if (!sections.has(required)) throw new FormatError(`the ${SECTION_NAMES[required]} section is missing`);
+    }
+    const count = buf.readUInt32LE(H_ENTRY_COUNT);
+    const entriesSection = sections.get(Section.entries)!;
+    if (entriesSection.length !== count * ENTRY_RECORD_SIZE) {
+      throw new FormatError(`the entries section holds ${entriesSection.length} bytes, expected ${count} × ${ENTRY_RECORD_SIZE}`);
+    }
+    if (count === 0) throw new FormatError('the index has no root directory entry');
+    const meta = readMeta(buf, sections.get(Section.meta)!);
+
+    const index = new PackedIndex(buf, count, meta, sections, indexEnd);
+    index.validateEntries();
+    if (verify === 'full') index.verifyData();
+    return index;
+  }
+
+  /** Checks the SHA-256 of the data region against the (index-covered) hash in the header. */
+  verifyData(): void {
+    const buf = this.buffer;
+    const hash = createHash('sha256').update(buf.subarray(this.indexEnd)).digest();
+    if (hash.compare(buf, H_DATA_HASH, H_DATA_HASH + HASH_SIZE) !== 0) {
+      throw new FormatError('data hash mismatch: the packed resources are corrupt or were modified');
+    }
+  }
+
+  /** Hex SHA-256 of the index: identifies the blob (it covers the data hash too). */
+  get hash(): string {
+    return this.buffer.toString('hex', H_INDEX_HASH, H_INDEX_HASH + HASH_SIZE);
+  }
+
+  get dataHash(): string {
+    return this.buffer.toString('hex', H_DATA_HASH, H_DATA_HASH + HASH_SIZE);
+  }
+
+  /** Entry number of `name`, or -1. Binary search over the sorted UTF-8 names. */
+  find(name: string): number {
+    const query = Buffer.from(name, 'utf8');
+    const { entries, names } = this;
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const rec = mid * ENTRY_RECORD_SIZE;
+      const off = entries.readUInt32LE(rec + E_NAME_OFFSET);
+      const len = entries.readUInt32LE(rec + E_NAME_LENGTH);
+      // compare() orders the entry's name against the query: < 0 means the name sorts first.
+      const cmp = names.compare(query, 0, query.length, off, off + len);
+      if (cmp === 0) return mid;
+      if (cmp < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  name(i: number): string {
+    const rec = i * ENTRY_RECORD_SIZE;
+    const off = this.entries.readUInt32LE(rec + E_NAME_OFFSET);
+    return this.names.toString('utf8', off, off + this.entries.readUInt32LE(rec + E_NAME_LENGTH));
+  }
+
+  kind(i: number): KindCode {
+    return this.entries[i * ENTRY_RECORD_SIZE + E_KIND] as KindCode;
+  }
+
+  kindName(i: number): ResourceKind {
+    return KIND_NAMES[this.kind(i)]!;
+  }
+
+  isDirectory(i: number): boolean {
+    return this.kind(i) === Kind.directory;
+  }
+
+  isExecutable(i: number): boolean {
+    return (this.entries[i * ENTRY_RECORD_SIZE + E_FLAGS]! & Flag.executable) !== 0;
+  }
+
+  isFilesystemRelative(i: number): boolean {
+    return (this.entries[i * ENTRY_RECORD_SIZE + E_FLAGS]! & Flag.filesystemRelative) !== 0;
+  }
+
+  /** A CommonJS module that contains an import() expression (decided at build time). */
+  callsImport(i: number): boolean {
+    return (this.entries[i * ENTRY_RECORD_SIZE + E_FLAGS]! & Flag.dynamicImport) !== 0;
+  }
+
+  compression(i: number): CompressionName {
+    return COMPRESSION_NAMES[this.entries[i * ENTRY_RECORD_SIZE + E_COMPRESSION]!]!;
+  }
+
+  /** Size of the file (uncompressed); for a directory, its number of children. */
+  size(i: number): number {
+    return this.entries.readUInt32LE(i * ENTRY_RECORD_SIZE + E_SIZE);
+  }
+
+  /** Bytes the entry occupies in the blob (compressed size, or the length of a relative path). */
+  storedSize(i: number): number {
+    return this.entries.readUInt32LE(i * ENTRY_RECORD_SIZE + E_DATA_LENGTH);
+  }
+
+  /** The stored bytes, compressed or not (a view into the blob). */
+  stored(i: number): Buffer {
+    const rec = i * ENTRY_RECORD_SIZE;
+    const section = this.sections.get(dataSectionFor(this.kind(i), this.entries[rec + E_FLAGS]!));
+    const off = this.entries.readUInt32LE(rec + E_DATA_OFFSET);
+    const len = this.entries.readUInt32LE(rec + E_DATA_LENGTH);
+    if (len === 0 || !section) return EMPTY;
+    return this.buffer.subarray(section.start + off, section.start + off + len);
+  }
+
+  /**
+   * The file's bytes: a view into the blob when stored uncompressed, a new buffer otherwise.
+   * Callers must not write into it (the SEA asset is a read-only mapping).
+   */
+  contents(i: number): Buffer {
+    const stored = this.stored(i);
+    const method = this.entries[i * ENTRY_RECORD_SIZE + E_COMPRESSION];
+    if (method === Compression.none) return stored;
+    let out: Buffer;
+    try {
+      const { brotliDecompressSync, gunzipSync } = builtin<typeof zlib>('node:zlib');
+      out = method === Compression.brotli ? brotliDecompressSync(stored) : gunzipSync(stored);
+    } catch (err) {
+      throw new FormatError(`entry "${this.name(i)}" does not decompress: ${(err as Error).message}`);
+    }
+    if (out.length !== this.size(i)) {
+      throw new FormatError(`entry "${this.name(i)}" decompressed to ${out.length} bytes, expected ${this.size(i)}`);
+    }
+    return out;
+  }
+
+  /** Path of a filesystem-relative entry, relative to the finder's origin. */
+  relativePath(i: number): string {
+    return this.stored(i).toString('utf8');
+  }
+
+  /** Link text of a symlink entry (relative to the link's directory). */
+  linkTarget(i: number): string {
+    return this.stored(i).toString('utf8');
+  }
+
+  /** Entry numbers of a directory's children, in name order. */
+  children(i: number): number[] {
+    const list = this.stored(i);
+    const out = new Array<number>(list.length >>> 2);
+    for (let k = 0; k < out.length; k++) out[k] = list.readUInt32LE(4 * k);
+    return out;
+  }
+
+  /** Base names of a directory's children, in name order. */
+  childNames(i: number): string[] {
+    const prefix = i === 0 ? 0 : this.entries.readUInt32LE(i * ENTRY_RECORD_SIZE + E_NAME_LENGTH) + 1;
+    return this.children(i).map((c) => {
+      const rec = c * ENTRY_RECORD_SIZE;
+      const off = this.entries.readUInt32LE(rec + E_NAME_OFFSET);
+      return this.names.toString('utf8', off + prefix, off + this.entries.readUInt32LE(rec + E_NAME_LENGTH));
+    });
+  }
+
+  codeCache(i: number): Buffer | undefined {
+    const rec = i * ENTRY_RECORD_SIZE;
+    const len = this.entries.readUInt32LE(rec + E_CACHE_LENGTH);
+    if (len === 0) return undefined;
+    const section = this.sections.get(Section.codeCache)!;
+    const off = section.start + this.entries.readUInt32LE(rec + E_CACHE_OFFSET);
+    return this.buffer.subarray(off, off + len);
+  }
+
+  /** Length in bytes of every section present, by name (for inspect). */
+  sectionSizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [id, s] of this.sections) out[SECTION_NAMES[id] ?? `optional-${id}`] = s.length;
+    return out;
+  }
+
+  private sectionBytes(id: number): Buffer {
+    const s = this.sections.get(id);
+    return s ? this.buffer.subarray(s.start, s.start + s.length) : EMPTY;
+  }
+
+  /** One pass over the entry table; see docs/format.md "Validation". */
+  private validateEntries(): void {
+    const { entries, names, count } = this;
+    const dirs = this.sectionBytes(Section.dirs);
+    for (let i = 0; i < count; i++) {
+      const rec = i * ENTRY_RECORD_SIZE;
+      const nameOff = entries.readUInt32LE(rec + E_NAME_OFFSET);
+      const nameLen = entries.readUInt32LE(rec + E_NAME_LENGTH);
+      if (nameOff > names.length || nameLen > names.length - nameOff) {
+        throw new FormatError(`entry ${i}: its name is out of range`);
+      }
+      const name = names.subarray(nameOff, nameOff + nameLen);
+      if (!isUtf8(name)) throw new FormatError(`entry ${i}: its name is not valid UTF-8`);
+      if (i > 0) {
+        const prevRec = rec - ENTRY_RECORD_SIZE;
+        const prevOff = entries.readUInt32LE(prevRec + E_NAME_OFFSET);
+        const cmp = names.compare(names, prevOff, prevOff + entries.readUInt32LE(prevRec + E_NAME_LENGTH), nameOff, nameOff + nameLen);
+        if (cmp === 0) throw new FormatError(`entry ${i}: duplicate name "${name.toString()}"`);
+        if (cmp < 0) throw new FormatError(`entry ${i}: names are not sorted ("${name.toString()}")`);
+      } else if (nameLen !== 0 || entries[rec + E_KIND] !== Kind.directory) {
+        throw new FormatError('entry 0 is not the root directory');
+      }
+
+      const kind = entries[rec + E_KIND]!;
+      const flags = entries[rec + E_FLAGS]!;
+      const compression = entries[rec + E_COMPRESSION]!;
+      const label = (): string => `entry "${name.toString()}"`;
+      if (kind < Kind.directory || kind > Kind.symlink) throw new FormatError(`${label()}: unknown kind ${kind}`);
+      if (flags & ~KNOWN_FLAGS) throw new FormatError(`${label()}: unknown flags 0x${flags.toString(16)}`);
+      if (compression > Compression.gzip) throw new FormatError(`${label()}: unknown compression ${compression}`);
+      if (flags & Flag.dynamicImport && kind !== Kind.commonjs)
+        throw new FormatError(`${label()}: only CommonJS modules can be flagged as calling import()`);
+      const special = kind === Kind.directory || kind === Kind.symlink;
+      if (special && flags & Flag.filesystemRelative)
+        throw new FormatError(`${label()}: a ${KIND_NAMES[kind]} cannot be filesystem-relative`);
+      if ((special || flags & Flag.filesystemRelative) && compression !== Compression.none) {
+        throw new FormatError(`${label()}: a ${KIND_NAMES[kind]} entry cannot be compressed`);
+      }
+
+      const dataOff = entries.readUInt32LE(rec + E_DATA_OFFSET);
+      const dataLen = entries.readUInt32LE(rec + E_DATA_LENGTH);
+      const sectionId = dataSectionFor(kind as KindCode, flags);
+      const section = this.sections.get(sectionId);
+      const sectionLen = section?.length ?? 0;
+      if (dataLen > 0 && (dataOff > sectionLen || dataLen > sectionLen - dataOff)) {
+        throw new FormatError(`${label()}: its data is out of range of the ${SECTION_NAMES[sectionId]} section`);
+      }
+      const size = entries.readUInt32LE(rec + E_SIZE);
+      if (compression === Compression.none && !special && !(flags & Flag.filesystemRelative) && size !== dataLen) {
+        throw new FormatError(`${label()}: size ${size} does not match its ${dataLen} stored bytes`);
+      }
+      if (kind === Kind.symlink || flags & Flag.filesystemRelative) {
+        if (dataLen === 0 || !isUtf8(this.stored(i))) throw new FormatError(`${label()}: its path is empty or not valid UTF-8`);
+      }
+      const cacheOff = entries.readUInt32LE(rec + E_CACHE_OFFSET);
+      const cacheLen = entries.readUInt32LE(rec + E_CACHE_LENGTH);
+      if (cacheLen > 0) {
+        const cacheSection = this.sections.get(Section.codeCache)?.length ?? 0;
+        if (cacheOff > cacheSection || cacheLen > cacheSection - cacheOff) {
+          throw new FormatError(`${label()}: its code cache is out of range`);
+        }
+      }
+    }
+    // Second pass: every name and range is known to be sound, so child lists can be checked against them.
+    let listed = 0;
+    for (let i = 0; i < count; i++) {
+      const rec = i * ENTRY_RECORD_SIZE;
+      if (entries[rec + E_KIND] !== Kind.directory) continue;
+      const size = entries.readUInt32LE(rec + E_SIZE);
+      const dataOff = entries.readUInt32LE(rec + E_DATA_OFFSET);
+      if (entries.readUInt32LE(rec + E_DATA_LENGTH) !== size * 4) {
+        throw new FormatError(`entry "${this.name(i)}": its child list is malformed`);
+      }
+      const nameOff = entries.readUInt32LE(rec + E_NAME_OFFSET);
+      const nameLen = entries.readUInt32LE(rec + E_NAME_LENGTH);
+      let previous = i;
+      for (let k = 0; k < size; k++) {
+        const child = dirs.readUInt32LE(dataOff + 4 * k);
+        if (child <= previous || child >= count) {
+          throw new FormatError(`entry "${this.name(i)}": child ${child} is out of order or out of range`);
+        }
+        this.checkChildName(i, nameOff, nameLen, child);
+        previous = child;
+      }
+      listed += size;
+    }
+    if (listed !== count - 1) {
+      throw new FormatError(`directories list ${listed} children but the index has ${count - 1} non-root entries`);
+    }
+  }
+
+  /** A child's name must be "<parent>/<leaf>" (or "<leaf>" under the root), leaf not "", "." or "..". */
+  private checkChildName(parent: number, parentOff: number, parentLen: number, child: number): void {
+    const { entries, names } = this;
+    const rec = child * ENTRY_RECORD_SIZE;
+    const off = entries.readUInt32LE(rec + E_NAME_OFFSET);
+    const len = entries.readUInt32LE(rec + E_NAME_LENGTH);
+    let leafStart = off;
+    if (parent !== 0) {
+      if (
+        len <= parentLen + 1 ||
+        names.compare(names, parentOff, parentOff + parentLen, off, off + parentLen) !== 0 ||
+        names[off + parentLen] !== SLASH
+      ) {
+        throw new FormatError(`entry ${child} is listed in a directory it does not belong to`);
+      }
+      leafStart = off + parentLen + 1;
+    }
+    const leafLen = off + len - leafStart;
+    const slash = names.indexOf(SLASH, leafStart);
+    if (leafLen === 0 || (slash !== -1 && slash < off + len)) {
+      throw new FormatError(`entry ${child} is listed in a directory it does not belong to`);
+    }
+    if (names[leafStart] === DOT && (leafLen === 1 || (leafLen === 2 && names[leafStart + 1] === DOT))) {
+      throw new FormatError(`entry ${child} has a "." or ".." component`);
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function toBuffer(bytes: ArrayBuffer | ArrayBufferView): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  if (ArrayBuffer.isView(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes instanceof ArrayBuffer) return Buffer.from(bytes);
+  throw new TypeError('packed resources must be an ArrayBuffer, a Buffer or a typed array');
+}
+
+function readSectionTable(buf: Buffer, count: number, headerEnd: number, indexEnd: number, total: number): Map<number, SectionView> {
+  const sections = new Map<number, SectionView>();
+  const spans: { id: number; start: number; end: number }[] = [];
+  for (let k = 0; k < count; k++) {
+    const rec = HEADER_SIZE + k * SECTION_RECORD_SIZE;
+    const id = buf.readUInt32LE(rec);
+    const start = buf.readUInt32LE(rec + 4);
+    const length = buf.readUInt32LE(rec + 8);
+    const label = SECTION_NAMES[id] ?? `${id}`;
+    if (id < FIRST_OPTIONAL_SECTION && SECTION_NAMES[id] === undefined) throw new FormatError(`unknown section ${id}`);
+    if (sections.has(id)) throw new FormatError(`section ${label} appears twice`);
+    if (start % 8 !== 0) throw new FormatError(`section ${label} is not 8-byte aligned`);
+    const [lo, hi] =
+      id >= FIRST_OPTIONAL_SECTION ? [headerEnd, total] : id < FIRST_DATA_SECTION ? [headerEnd, indexEnd] : [indexEnd, total];
+    if (start < lo || start > hi || length > hi - start) throw new FormatError(`section ${label} is out of range`);
+    sections.set(id, { start, length });
+    spans.push({ id, start, end: start + length });
+  }
+  spans.sort((a, b) => a.start - b.start);
+  for (let k = 1; k < spans.length; k++) {
+    if (spans[k]!.start < spans[k - 1]!.end) {
+      throw new FormatError(
+        `sections ${SECTION_NAMES[spans[k - 1]!.id] ?? spans[k - 1]!.id} and ${SECTION_NAMES[spans[k]!.id] ?? spans[k]!.id} overlap`,
+      );
+    }
+  }
+  return sections;
+}
+
+function readMeta(buf: Buffer, section: SectionView): PackedMeta {
+  const bytes = buf.subarray(section.start, section.start + section.length);
+  if (!isUtf8(bytes)) throw new FormatError('the meta section is not valid UTF-8');
+  let meta: unknown;
+  try {
+    meta = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new FormatError('the meta section is not valid JSON');
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new FormatError('the meta section is not a JSON object');
+  return meta as PackedMeta;
+}

@@ -1,0 +1,214 @@
+/**
+ * CommonJS: Module._resolveFilename answers for packed modules (and for packed paths required from
+ * anywhere) with the shared resolver over the index, and the .js/.json loaders read packed sources from
+ * memory. Real modules requiring real things never reach this code's resolver.
+ *
+ * Lookups are hermetic: a bare specifier required from packed code is searched in packed node_modules
+ * folders only, never in a node_modules folder that happens to sit beside the executable, unless the
+ * package was declared external at build time.
+ */
+import Module from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { Kind } from '../format/layout.js';
+import { CjsResolver, isRelative } from '../resolver/cjs.js';
+import { defaultConditions } from '../resolver/conditions.js';
+import { moduleNotFound, nodeError } from '../resolver/errors.js';
+import { parsePackageName } from '../resolver/esm.js';
+import { canUseCodeCache, codeCacheStats, compileAndRun, LocalCodeCache } from './code-cache.js';
+import { debugLog } from './debug.js';
+import { fsError } from './fs-errors.js';
+import type { FinderCore } from './finder.js';
+import type { FinderHost } from './host.js';
+
+interface ModuleLike {
+  filename?: string | null;
+  id?: string;
+  paths?: string[];
+  parent?: ModuleLike | null;
+  exports: unknown;
+  _compile(source: string, filename: string, format?: string): unknown;
+}
+
+interface ModuleStatics {
+  _resolveFilename(request: string, parent: ModuleLike | undefined, isMain: boolean, options?: { paths?: string[] }): string;
+  _resolveLookupPaths(request: string, parent: ModuleLike | undefined): string[] | null;
+  _nodeModulePaths(from: string): string[];
+  _extensions: Record<string, (module: ModuleLike, filename: string) => void>;
+  new (id: string, parent: ModuleLike | null): ModuleLike;
+}
+
+/** The conditions of this Node process (require(esm) support, --conditions, --no-addons). */
+export function processConditions(): ReturnType<typeof defaultConditions> {
+  const argv = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const user: string[] = [];
+  argv.forEach((arg, i) => {
+    const m = /^(?:--conditions|-C)(?:=(.*))?$/.exec(arg);
+    if (m) {
+      const value = m[1] ?? argv[i + 1];
+      if (value) user.push(value);
+    }
+  });
+  return defaultConditions({
+    requireModule: Boolean((process.features as { require_module?: boolean }).require_module),
+    packedRequireEsm: typeof (Module as { registerHooks?: unknown }).registerHooks === 'function',
+    addons: !argv.includes('--no-addons'),
+    user,
+  });
+}
+
+/** Measured with express (200 small modules): below this, reading a cache file costs more than compiling. */
+const LOCAL_CACHE_MIN_SIZE = 32 * 1024;
+
+/**
+ * @param ensureEsm called before a packed ES module, or packed code that may import() one, is compiled:
+ *   the ES module hooks must be in place by then.
+ */
+export function installCjsHooks(finder: FinderCore, host: FinderHost, ensureEsm: () => void = () => undefined): () => void {
+  const M = Module as unknown as ModuleStatics;
+  const root = finder.root;
+  const index = finder.index;
+  const conditions = processConditions();
+  const resolver = new CjsResolver(host, conditions.require, () => Object.keys(M._extensions));
+  const external = new Set((finder.meta.external as string[] | undefined) ?? []);
+  const originalResolve = M._resolveFilename;
+  const originals = { js: M._extensions['.js']!, json: M._extensions['.json']! };
+  // Under --inspect-brk Node's own _compile stops at the first line: leave debugging sessions to it.
+  const debugging = process.execArgv.some((a) => a.startsWith('--inspect'));
+  const useCodeCache = canUseCodeCache && !debugging;
+  const logCache = debugLog('cache');
+  // Node 20: caches made on this machine at the first start (see LocalCodeCache), when the build asked for them.
+  const localCache =
+    !canUseCodeCache && !debugging && finder.meta.localCodeCache === true ? new LocalCodeCache(finder, logCache) : undefined;
+  if (logCache) process.once('exit', () => logCache(`code cache: ${codeCacheStats.used} used, ${codeCacheStats.rejected} rejected`));
+
+  /** Resolves an external package as if required from a file beside the container. */
+  const externalParent = (): ModuleLike => {
+    const dir = path.dirname(path.dirname(root.path)); // the folder holding the executable
+    const parent = new M(path.join(dir, '[external]'), null);
+    parent.filename = parent.id!;
+    parent.paths = M._nodeModulePaths(dir);
+    return parent;
+  };
+
+  M._resolveFilename = function (this: unknown, request, parent, isMain, options) {
+    if (typeof request !== 'string' || request.startsWith('node:') || Module.isBuiltin(request)) {
+      return originalResolve.call(this, request, parent, isMain, options);
+    }
+    const parentPath = typeof parent?.filename === 'string' ? parent.filename : undefined;
+    const fromPacked = parentPath !== undefined && root.contains(parentPath);
+    const absolute = path.isAbsolute(request);
+    const toPacked = absolute && root.contains(request);
+    const viaPaths = Array.isArray(options?.paths) && options!.paths.some((p) => typeof p === 'string' && root.contains(path.resolve(p)));
+    if (!fromPacked && !toPacked && !viaPaths) return originalResolve.call(this, request, parent, isMain, options);
+
+    const bare = !absolute && !isRelative(request) && request[0] !== '#';
+    if (bare && external.size > 0) {
+      let name: string | undefined;
+      try {
+        name = parsePackageName(request, undefined).packageName;
+      } catch {
+        /* not a package name: resolved (and refused) below */
+      }
+      if (name !== undefined && external.has(name)) return originalResolve.call(this, request, externalParent(), isMain);
+    }
+
+    let paths: string[];
+    if (Array.isArray(options?.paths)) {
+      if (isRelative(request)) paths = options!.paths;
+      else {
+        const fake = new M('', null);
+        paths = [];
+        for (const p of options!.paths) {
+          fake.paths = M._nodeModulePaths(p);
+          for (const lookup of M._resolveLookupPaths(request, fake) ?? []) if (!paths.includes(lookup)) paths.push(lookup);
+        }
+      }
+    } else {
+      paths = M._resolveLookupPaths(request, parent) ?? [];
+    }
+    if (bare) paths = paths.filter((p) => root.contains(p));
+
+    const found = resolver.resolve(request, { parentPath, paths });
+    if (found !== undefined) return found;
+    const stack: string[] = [];
+    for (let cursor: ModuleLike | null | undefined = parent; cursor; cursor = cursor.parent) stack.push(cursor.filename || cursor.id || '');
+    throw moduleNotFound(request, stack);
+  };
+
+  /** The packed entry behind `filename`, or undefined for a real file. */
+  const packedEntry = (filename: string): number | undefined => {
+    const found = finder.lookupPath(filename);
+    if (found === undefined) return undefined;
+    if (!found.ok) throw fsError(found.code, 'open', filename);
+    if (index.kind(found.index) === Kind.directory) throw fsError('EISDIR', 'read');
+    return found.index;
+  };
+
+  M._extensions['.js'] = function (this: unknown, module, filename) {
+    const i = packedEntry(filename);
+    if (i === undefined) return originals.js.call(this, module, filename);
+    const source = finder.contents(i).toString('utf8');
+    if (index.kind(i) === Kind.module || index.callsImport(i)) ensureEsm();
+    if (index.kind(i) === Kind.module) {
+      if ((process.features as { require_module?: boolean }).require_module) {
+        // Node's require(esm); for the main module it hands over to the ES module loader (with our
+        // hooks), which also runs a top-level await to the end.
+        module._compile(source, filename, 'module');
+        return;
+      }
+      if (module.id === '.') {
+        // Lines without require(esm) (20.12-20.18): the entry point is imported instead.
+        import(pathToFileURL(filename).href).catch((err: unknown) => {
+          process.nextTick(() => {
+            throw err;
+          });
+        });
+        return;
+      }
+      throw nodeError('ERR_REQUIRE_ESM', `require() of ES Module ${filename} not supported.`);
+    }
+    // Code that calls import() compiles from source: a cached compile would need the experimental
+    // vm.USE_MAIN_CONTEXT_DEFAULT_LOADER to reach the loader, which warns on the app's stderr.
+    if (!index.callsImport(i)) {
+      const cache = useCodeCache ? index.codeCache(i) : undefined;
+      if (cache && compileAndRun(module as never, source, filename, { cachedData: cache }, codeCacheStats, logCache).ran) return;
+      // A cache file per module: worth its read only for modules whose compile costs more than that.
+      if (localCache && source.length >= LOCAL_CACHE_MIN_SIZE) {
+        const name = index.name(i);
+        const local = localCache.get(name);
+        const result = compileAndRun(
+          module as never,
+          source,
+          filename,
+          local ? { cachedData: local } : { onProduced: (cache: Buffer) => localCache.put(name, cache) },
+          codeCacheStats,
+          logCache,
+        );
+        if (result.rejected) localCache.drop(name); // made again at the next start
+        if (result.ran) return;
+      }
+    }
+    // Two arguments, as Node's own loader calls it on every line: the third changed meaning over time.
+    module._compile(source, filename);
+  };
+
+  M._extensions['.json'] = function (this: unknown, module, filename) {
+    const i = packedEntry(filename);
+    if (i === undefined) return originals.json.call(this, module, filename);
+    const text = finder.contents(i).toString('utf8');
+    try {
+      module.exports = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    } catch (err) {
+      (err as Error).message = `${filename}: ${(err as Error).message}`;
+      throw err;
+    }
+  };
+
+  return () => {
+    M._resolveFilename = originalResolve;
+    M._extensions['.js'] = originals.js;
+    M._extensions['.json'] = originals.json;
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * CommonJS modules compiled with the V8 code cache the build made for them (templates/code-cache.ts):
+ * the same function Node's loader compiles (same parameters, no wrapper text, so positions in stack
+ * traces are the same), then called the way Module.prototype._compile calls it. A cache V8 rejects
+ * (another V8, other flags) only costs the compile it would have cost anyway; rejections are counted
+ * and logged by OXPACK_DEBUG=cache.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import Module from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+import { userCacheDir } from '../cache-location.js';
+import { ownFolders, replaceFile } from './addon-cache.js';
+import type { FinderCore } from './finder.js';
+
+/** The parameters of the function Node wraps a CommonJS module in; the build compiles with the same. */
+export const CJS_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'] as const;
+
+interface ModuleLike {
+  exports: unknown;
+  filename: string;
+  require(id: string): unknown;
+}
+
+interface ModuleStatics {
+  _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string;
+  _resolveLookupPaths(request: string, parent: unknown): string[] | null;
+  _extensions: unknown;
+  _cache: unknown;
+}
+
+export interface CodeCacheStats {
+  used: number;
+  rejected: number;
+}
+
+/** This process's counts (OXPACK_DEBUG=cache prints them at exit). */
+export const codeCacheStats: CodeCacheStats = { used: 0, rejected: 0 };
+
+/**
+ * Whether this Node can compile with a cache: V8 must give the consumed function the file name it is
+ * compiled under. V8 11 (Node 20) keeps the name the cache was made under (none), which breaks stack
+ * traces and the packages that read them (bindings finds its addon that way), so Node 20 compiles
+ * from source. Modules that may call import() are never compiled here (cjs-hooks.ts).
+ */
+export const canUseCodeCache = codeCacheKeepsNames(process.versions.node);
+
+/** V8 12 (Node 22) and later apply the runtime file name to a function consumed from a code cache. */
+export function codeCacheKeepsNames(nodeVersion: string): boolean {
+  return Number.parseInt(nodeVersion.replace(/^v/, ''), 10) >= 22;
+}
+
+/** The require() a module gets, as Node's makeRequireFunction builds it. */
+function makeRequire(mod: ModuleLike): NodeJS.Require {
+  const M = Module as unknown as ModuleStatics;
+  const require = function require(id: string): unknown {
+    return mod.require(id);
+  } as NodeJS.Require;
+  const resolve = function resolve(request: string, options?: { paths?: string[] }): string {
+    if (typeof request !== 'string') throw invalidRequest(request);
+    return M._resolveFilename(request, mod, false, options);
+  } as NodeJS.RequireResolve;
+  resolve.paths = function paths(request: string): string[] | null {
+    if (typeof request !== 'string') throw invalidRequest(request);
+    return M._resolveLookupPaths(request, mod);
+  };
+  require.resolve = resolve;
+  require.main = process.mainModule;
+  require.extensions = M._extensions as NodeJS.Require['extensions'];
+  require.cache = M._cache as NodeJS.Require['cache'];
+  return require;
+}
+
+function invalidRequest(value: unknown): TypeError {
+  const err = new TypeError(`The "request" argument must be of type string. Received ${typeof value}`) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  return err;
+}
+
+export interface CompileResult {
+  /** False when the source does not compile as a function (Node's own loader then reports it). */
+  ran: boolean;
+  /** A cache was given and V8 refused it. */
+  rejected?: boolean;
+}
+
+/**
+ * Compiles `source` as the CommonJS module `mod`, with a code cache (`cachedData`) or making one
+ * (`onProduced`), and runs it the way Module.prototype._compile does.
+ */
+export function compileAndRun(
+  mod: ModuleLike,
+  source: string,
+  filename: string,
+  options: { cachedData?: Buffer; onProduced?: (cache: Buffer) => void },
+  stats: CodeCacheStats = codeCacheStats,
+  log?: (message: string) => void,
+): CompileResult {
+  let fn: ((...args: unknown[]) => unknown) & { cachedDataRejected?: boolean; cachedData?: Buffer };
+  try {
+    fn = vm.compileFunction(source, [...CJS_PARAMETERS], {
+      filename,
+      ...(options.cachedData ? { cachedData: options.cachedData } : {}),
+      ...(options.onProduced ? { produceCachedData: true } : {}),
+    }) as typeof fn;
+  } catch {
+    return { ran: false };
+  }
+  const result: CompileResult = { ran: true };
+  if (options.cachedData) {
+    result.rejected = fn.cachedDataRejected === true;
+    if (result.rejected) stats.rejected++;
+    else stats.used++;
+    log?.(`${result.rejected ? 'rejected' : 'used'} ${filename}`);
+  }
+  // Handed over before the module runs: a module may end the process (a CLI calling process.exit).
+  if (options.onProduced && fn.cachedData) options.onProduced(fn.cachedData);
+  fn.call(mod.exports, mod.exports, makeRequire(mod), mod, filename, path.dirname(filename));
+  return result;
+}
+
+/**
+ * Node 20: a cache must be made under the file name it will be consumed with (its V8 keeps that name),
+ * which only this machine knows (the executable's location is part of it). So the first start makes
+ * the caches and writes them to the user's cache folder, <cache>/code/<blob hash>/<location hash>/,
+ * checked like the addon cache; later starts use them. A missing, unusable or rejected cache only
+ * costs the compile Node would have done.
+ */
+export class LocalCodeCache {
+  private folder: string | null | undefined;
+  private readonly pending = new Map<string, Buffer>();
+
+  constructor(
+    private readonly finder: FinderCore,
+    private readonly log?: (message: string) => void,
+  ) {}
+
+  private dir(): string | null {
+    if (this.folder !== undefined) return this.folder;
+    try {
+      const where = createHash('sha256').update(this.finder.root.path).digest('hex').slice(0, 16);
+      this.folder = ownFolders(userCacheDir(), ['code', this.finder.index.hash.slice(0, 32), where]);
+    } catch (err) {
+      this.log?.(`no local code cache: ${(err as Error).message}`);
+      this.folder = null;
+    }
+    return this.folder;
+  }
+
+  private fileFor(name: string): string | undefined {
+    const dir = this.dir();
+    return dir ? path.join(dir, `${createHash('sha256').update(name).digest('hex').slice(0, 32)}.cache`) : undefined;
+  }
+
+  get(name: string): Buffer | undefined {
+    const file = this.fileFor(name);
+    if (!file) return undefined;
+    try {
+      const st = fs.lstatSync(file);
+      return st.isFile() && st.size > 0 ? fs.readFileSync(file) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  drop(name: string): void {
+    const file = this.fileFor(name);
+    try {
+      if (file) fs.unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Keeps a cache to write at exit (writing then keeps it off the start-up path). */
+  put(name: string, data: Buffer): void {
+    if (this.pending.size === 0) process.once('exit', () => this.flush());
+    this.pending.set(name, data);
+  }
+
+  private flush(): void {
+    for (const [name, data] of this.pending) {
+      const file = this.fileFor(name);
+      if (!file) return;
+      try {
+        replaceFile(file, data, 0o600);
+      } catch (err) {
+        this.log?.(`cannot write the code cache of ${name}: ${(err as Error).message}`);
+      }
+    }
+    this.log?.(`wrote ${this.pending.size} code caches`);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The run-time debug switch: OXPACK_DEBUG=1 (or a comma-separated list of topics: resolve, addons,
+ * workers, esm, cache, timing) logs what the runtime does to stderr, one "oxpack:<topic> ..." line per event.
+ */
+export type DebugTopic = 'resolve' | 'addons' | 'workers' | 'esm' | 'cache' | 'timing';
+
+/** A logger for `topic`, or undefined when the switch does not select it (no cost in that case). */
+export function debugLog(topic: DebugTopic, env: NodeJS.ProcessEnv = process.env): ((message: string) => void) | undefined {
+  const value = env.OXPACK_DEBUG;
+  if (!value || value === '0') return undefined;
+  const topics = value.split(',').map((t) => t.trim());
+  if (!(value === '1' || value === '*' || topics.includes(topic))) return undefined;
+  return (message) => {
+    process.stderr.write(`oxpack:${topic} ${message}\n`);
+  };
+}

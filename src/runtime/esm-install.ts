@@ -1,0 +1,67 @@
+/**
+ * Installs the ES module hooks. Node 22.15+ has module.registerHooks: synchronous hooks in this thread,
+ * which also cover require(esm). Older lines only have module.register(): the hooks run in a thread of
+ * their own, which indexes the same resources (from the SEA asset, the resources file, or a copy of the
+ * bytes) and answers from there.
+ */
+import Module from 'node:module';
+import type { RuntimeFinder } from './finder.js';
+import { createEsmHooks } from './esm-hooks.js';
+import type { FinderHost } from './host.js';
+
+interface ModuleHooksApi {
+  registerHooks?: (hooks: object) => { deregister(): void };
+  register?: (specifier: string, options: { data: unknown; transferList?: unknown[] }) => void;
+}
+
+/** What the hooks thread needs to rebuild the finder on its side. */
+export interface HooksThreadData {
+  source: NonNullable<RuntimeFinder['source']>;
+  root: string;
+  origin: string;
+  external: string[];
+  commonjsWithoutSource: boolean;
+}
+
+/** The installed ES module hooks: `ensure()` before packed ES code runs; `uninstall()` removes what it can. */
+export interface EsmHooksHandle {
+  ensure(): void;
+  uninstall(): void;
+}
+
+export function installEsmHooks(finder: RuntimeFinder, host: FinderHost): EsmHooksHandle {
+  const api = Module as unknown as ModuleHooksApi;
+  const external = new Set((finder.meta.external as string[] | undefined) ?? []);
+  if (typeof api.registerHooks === 'function') {
+    // In-thread hooks cost next to nothing: install them now.
+    const hooks = createEsmHooks(finder, host, { external });
+    const handle = api.registerHooks({ resolve: hooks.resolve, load: hooks.load });
+    return { ensure: () => undefined, uninstall: () => handle.deregister() };
+  }
+  const register = api.register;
+  if (typeof register !== 'function' || !finder.source) return { ensure: () => undefined, uninstall: () => undefined };
+  // A hooks thread costs tens of milliseconds and megabytes of memory on every start, so it is started
+  // only when packed code first needs the ES module loader: an ES module, or code that calls import().
+  let registered = false;
+  const ensure = (): void => {
+    if (registered) return;
+    registered = true;
+    const url = finder.esmHooksUrl; // built on first use (runtime/main.ts)
+    if (!url) return;
+    // While Node's ESM translator has not been loaded yet, it will read CommonJS sources (and detect
+    // their named exports and re-exports) with the fs the overlay patched: let it, so that CommonJS
+    // imported from ESM is loaded by the CommonJS loader with the usual require semantics.
+    const translatorLoaded =
+      (process as { moduleLoadList?: string[] }).moduleLoadList?.includes('NativeModule internal/modules/esm/translators') ?? true;
+    const data: HooksThreadData = {
+      source: finder.source!,
+      root: finder.root.path,
+      origin: finder.origin,
+      external: [...external],
+      commonjsWithoutSource: !translatorLoaded,
+    };
+    register.call(Module, url, { data });
+  };
+  // Hooks registered with module.register() cannot be removed.
+  return { ensure, uninstall: () => undefined };
+}

@@ -1,0 +1,550 @@
+/**
+ * Routes fs calls on packed paths to the VirtualFs, in their sync, callback and promise forms; every
+ * other path and descriptor goes to the real fs untouched. Writes under the virtual root fail with
+ * EROFS and never reach the disk. ES modules that import named fs functions see the same functions
+ * (module.syncBuiltinESMExports).
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import path from 'node:path';
+import type readline from 'node:readline';
+import { builtin } from '../builtins.js';
+import { fsError } from './fs-errors.js';
+import { pathArgument } from './virtual-root.js';
+import { isWriteFlag, type VirtualFs } from './vfs.js';
+
+type Fn = (...args: any[]) => any;
+type Encoding = BufferEncoding | 'buffer' | null | undefined;
+
+const encodingOf = (options: unknown): Encoding =>
+  typeof options === 'string' ? (options as Encoding) : (options as { encoding?: Encoding } | undefined)?.encoding;
+const flagOf = (options: unknown): string | undefined =>
+  typeof options === 'object' && options !== null ? (options as { flag?: string }).flag : undefined;
+const bigintOf = (options: unknown): boolean => Boolean((options as { bigint?: boolean } | undefined)?.bigint);
+
+export function installFsOverlay(vfs: VirtualFs): () => void {
+  const root = vfs.finder.root;
+  const promises = fs.promises as unknown as Record<string, Fn>;
+  const target = fs as unknown as Record<string, Fn>;
+  const restore: (() => void)[] = [];
+
+  /** The path string when `p` names something under the virtual root. */
+  const virtual = (p: unknown): string | undefined => {
+    const s = pathArgument(p);
+    return s !== undefined && root.contains(s) ? s : undefined;
+  };
+
+  const replace = (obj: Record<string, Fn>, name: string, make: (original: Fn) => Fn): void => {
+    const original = obj[name];
+    if (typeof original !== 'function') return;
+    const replacement = make(original);
+    for (const key of Object.keys(original))
+      (replacement as unknown as Record<string, unknown>)[key] = (original as unknown as Record<string, unknown>)[key];
+    obj[name] = replacement;
+    restore.push(() => {
+      obj[name] = original;
+    });
+  };
+
+  const later = (cb: Fn, err: unknown, ...values: unknown[]): void => {
+    process.nextTick(() => (err ? cb(err) : cb(null, ...values)));
+  };
+
+  /**
+   * Registers one operation in its three forms. `pick` decides from the arguments whether the call is
+   * ours (a virtual path, or a virtual descriptor) and returns the implementation to run, or undefined.
+   */
+  const operation = (
+    names: { sync?: string; callback?: string; promise?: string },
+    pick: (args: unknown[]) => (() => unknown) | undefined,
+  ): void => {
+    if (names.sync) {
+      replace(
+        target,
+        names.sync,
+        (original) =>
+          function (this: unknown, ...args: unknown[]) {
+            const run = pick(args);
+            return run ? run() : original.apply(this, args);
+          },
+      );
+    }
+    if (names.callback) {
+      replace(
+        target,
+        names.callback,
+        (original) =>
+          function (this: unknown, ...args: unknown[]) {
+            const cb = args[args.length - 1];
+            if (typeof cb !== 'function') return original.apply(this, args);
+            const run = pick(args.slice(0, -1));
+            if (!run) return original.apply(this, args);
+            let result: unknown;
+            try {
+              result = run();
+            } catch (err) {
+              return later(cb as Fn, err);
+            }
+            return later(cb as Fn, null, result);
+          },
+      );
+    }
+    if (names.promise) {
+      replace(
+        promises,
+        names.promise,
+        (original) =>
+          function (this: unknown, ...args: unknown[]) {
+            const run = pick(args);
+            if (!run) return original.apply(this, args);
+            try {
+              return Promise.resolve(run());
+            } catch (err) {
+              return Promise.reject(err);
+            }
+          },
+      );
+    }
+  };
+
+  const all = (sync: string, callback: string, promise?: string) => ({ sync, callback, promise: promise ?? callback });
+
+  // --- reading ---
+  operation(all('readFileSync', 'readFile'), ([p, options]) => {
+    if (vfs.isOpen(p)) return () => vfs.readRest(p, encodingOf(options));
+    if (p instanceof VirtualFileHandle) return () => vfs.readRest(p.fd, encodingOf(options));
+    const v = virtual(p);
+    if (v === undefined) return undefined;
+    if (isWriteFlag(flagOf(options)))
+      return () => {
+        throw fsError('EROFS', 'open', v);
+      };
+    return () => vfs.readFile(v, encodingOf(options));
+  });
+  operation(all('statSync', 'stat'), ([p, options]) => {
+    const v = virtual(p);
+    if (v === undefined) return undefined;
+    if ((options as { throwIfNoEntry?: boolean } | undefined)?.throwIfNoEntry === false)
+      return () => vfs.tryStat(v, bigintOf(options), true);
+    return () => vfs.stat(v, bigintOf(options));
+  });
+  operation(all('lstatSync', 'lstat'), ([p, options]) => {
+    const v = virtual(p);
+    if (v === undefined) return undefined;
+    if ((options as { throwIfNoEntry?: boolean } | undefined)?.throwIfNoEntry === false)
+      return () => vfs.tryStat(v, bigintOf(options), false);
+    return () => vfs.stat(v, bigintOf(options), false);
+  });
+  operation(all('fstatSync', 'fstat'), ([fd, options]) => (vfs.isOpen(fd) ? () => vfs.fstat(fd, bigintOf(options)) : undefined));
+  operation(all('readdirSync', 'readdir'), ([p, options]) => {
+    const v = virtual(p);
+    if (v === undefined) return undefined;
+    const opts =
+      typeof options === 'string'
+        ? { encoding: options as Encoding }
+        : ((options ?? {}) as { withFileTypes?: boolean; encoding?: Encoding; recursive?: boolean });
+    return () => vfs.readdir(v, opts);
+  });
+  operation(all('accessSync', 'access'), ([p, mode]) => {
+    const v = virtual(p);
+    return v === undefined ? undefined : () => vfs.access(v, mode as number | undefined);
+  });
+  operation(all('readlinkSync', 'readlink'), ([p, options]) => {
+    const v = virtual(p);
+    return v === undefined ? undefined : () => vfs.readlink(v, encodingOf(options));
+  });
+  operation(all('realpathSync', 'realpath'), ([p, options]) => {
+    const v = virtual(p);
+    return v === undefined ? undefined : () => vfs.realpath(v, encodingOf(options));
+  });
+  // realpath.native is a separate function; the copied property still points at the real one.
+  for (const name of ['realpathSync', 'realpath'] as const) {
+    const host = target[name] as Fn & { native?: Fn };
+    const original = host.native;
+    if (typeof original === 'function') {
+      host.native = function (this: unknown, ...args: unknown[]) {
+        return (host as Fn).apply(this, args);
+      };
+      restore.push(() => {
+        host.native = original;
+      });
+    }
+  }
+
+  // exists answers without an error argument.
+  replace(
+    target,
+    'existsSync',
+    (original) =>
+      function (this: unknown, p: unknown) {
+        const v = virtual(p);
+        return v === undefined ? original.call(this, p) : vfs.exists(v);
+      },
+  );
+  replace(
+    target,
+    'exists',
+    (original) =>
+      function (this: unknown, p: unknown, cb: unknown) {
+        const v = virtual(p);
+        if (v === undefined || typeof cb !== 'function') return original.call(this, p, cb);
+        const found = vfs.exists(v);
+        process.nextTick(() => (cb as Fn)(found));
+      },
+  );
+
+  // --- descriptors ---
+  operation({ sync: 'openSync', callback: 'open' }, ([p, flags]) => {
+    const v = virtual(p);
+    return v === undefined ? undefined : () => vfs.open(v, flags as string | number | undefined);
+  });
+  operation({ promise: 'open' }, ([p, flags]) => {
+    const v = virtual(p);
+    return v === undefined ? undefined : () => new VirtualFileHandle(vfs, vfs.open(v, flags as string | number | undefined));
+  });
+  operation({ sync: 'closeSync', callback: 'close' }, ([fd]) => (vfs.isOpen(fd) ? () => vfs.close(fd) : undefined));
+  replace(
+    target,
+    'readSync',
+    (original) =>
+      function (this: unknown, fd: unknown, ...rest: unknown[]) {
+        if (!vfs.isOpen(fd)) return original.call(this, fd, ...rest);
+        const { buffer, offset, length, position } = readArguments(rest);
+        return vfs.read(fd, buffer, offset, length, position);
+      },
+  );
+  replace(
+    target,
+    'read',
+    (original) =>
+      function (this: unknown, fd: unknown, ...rest: unknown[]) {
+        const cb = rest[rest.length - 1];
+        if (!vfs.isOpen(fd) || typeof cb !== 'function') return original.call(this, fd, ...rest);
+        let args: ReturnType<typeof readArguments>;
+        let n: number;
+        try {
+          args = readArguments(rest.slice(0, -1));
+          n = vfs.read(fd, args.buffer, args.offset, args.length, args.position);
+        } catch (err) {
+          return later(cb as Fn, err);
+        }
+        process.nextTick(() => (cb as Fn)(null, n, args.buffer));
+      },
+  );
+  for (const [sync, callback] of [
+    ['writeSync', 'write'],
+    ['writevSync', 'writev'],
+    ['ftruncateSync', 'ftruncate'],
+  ] as const) {
+    operation({ sync, callback }, ([fd]) =>
+      vfs.isOpen(fd)
+        ? () => {
+            throw fsError('EBADF', callback);
+          }
+        : undefined,
+    );
+  }
+  for (const [sync, callback, syscall] of [
+    ['fchmodSync', 'fchmod', 'fchmod'],
+    ['fchownSync', 'fchown', 'fchown'],
+    ['futimesSync', 'futimes', 'futime'],
+  ] as const) {
+    operation({ sync, callback }, ([fd]) =>
+      vfs.isOpen(fd)
+        ? () => {
+            throw fsError('EROFS', syscall);
+          }
+        : undefined,
+    );
+  }
+  for (const [sync, callback] of [
+    ['fsyncSync', 'fsync'],
+    ['fdatasyncSync', 'fdatasync'],
+  ] as const) {
+    operation({ sync, callback }, ([fd]) => (vfs.isOpen(fd) ? () => undefined : undefined));
+  }
+
+  // --- folders as streams of entries ---
+  operation(all('opendirSync', 'opendir'), ([p]) => {
+    const v = virtual(p);
+    return v === undefined ? undefined : () => new VirtualDir(v, vfs.readdir(v, { withFileTypes: true }) as fs.Dirent[]);
+  });
+
+  // --- copying packed files out to the real disk ---
+  operation(all('copyFileSync', 'copyFile'), ([src, dest, mode]) => {
+    const d = virtual(dest);
+    if (d !== undefined)
+      return () => {
+        throw fsError('EROFS', 'copyfile', pathArgument(src), d);
+      };
+    const s = virtual(src);
+    return s === undefined ? undefined : () => vfs.copyFile(s, pathArgument(dest)!, mode as number | undefined);
+  });
+  operation(all('cpSync', 'cp'), ([src, dest, options]) => {
+    const d = virtual(dest);
+    if (d !== undefined)
+      return () => {
+        throw fsError('EROFS', 'cp', pathArgument(src), d);
+      };
+    const s = virtual(src);
+    return s === undefined
+      ? undefined
+      : () => copyOut(vfs, s, pathArgument(dest)!, (options ?? {}) as { recursive?: boolean; force?: boolean; errorOnExist?: boolean });
+  });
+
+  // --- everything that writes: refused under the virtual root ---
+  const refuse = (names: [string, string, string?], syscall: string, pathArgs = 1): void => {
+    operation(all(names[0], names[1], names[2]), (args) => {
+      for (let k = 0; k < pathArgs; k++) {
+        const v = virtual(args[k]);
+        if (v !== undefined) {
+          const other = pathArgs > 1 ? pathArgument(args[k === 0 ? 1 : 0]) : undefined;
+          return () => {
+            throw fsError('EROFS', syscall, k === 0 ? v : pathArgument(args[0]), k === 0 ? other : v);
+          };
+        }
+      }
+      return undefined;
+    });
+  };
+  refuse(['writeFileSync', 'writeFile'], 'open');
+  refuse(['appendFileSync', 'appendFile'], 'open');
+  refuse(['truncateSync', 'truncate'], 'open');
+  refuse(['rmSync', 'rm'], 'rm');
+  refuse(['rmdirSync', 'rmdir'], 'rmdir');
+  refuse(['unlinkSync', 'unlink'], 'unlink');
+  refuse(['chmodSync', 'chmod'], 'chmod');
+  refuse(['lchmodSync', 'lchmod'], 'chmod');
+  refuse(['chownSync', 'chown'], 'chown');
+  refuse(['lchownSync', 'lchown'], 'lchown');
+  refuse(['utimesSync', 'utimes'], 'utime');
+  refuse(['lutimesSync', 'lutimes'], 'lutime');
+  refuse(['mkdtempSync', 'mkdtemp'], 'mkdtemp');
+  refuse(['renameSync', 'rename'], 'rename', 2);
+  refuse(['linkSync', 'link'], 'link', 2);
+  operation(all('symlinkSync', 'symlink'), ([targetPath, p]) => {
+    const v = virtual(p);
+    return v === undefined
+      ? undefined
+      : () => {
+          throw fsError('EROFS', 'symlink', pathArgument(targetPath), v);
+        };
+  });
+  operation(all('mkdirSync', 'mkdir'), ([p, options]) => {
+    const v = virtual(p);
+    if (v === undefined) return undefined;
+    const recursive = typeof options === 'object' && options !== null && Boolean((options as { recursive?: boolean }).recursive);
+    return () => {
+      const found = vfs.finder.lookupPath(v);
+      if (found?.ok) {
+        if (recursive && vfs.isDirectory(found.index)) return undefined;
+        throw fsError('EEXIST', 'mkdir', v);
+      }
+      throw fsError('EROFS', 'mkdir', v);
+    };
+  });
+
+  syncBuiltinESMExports();
+  return () => {
+    for (const undo of restore.reverse()) undo();
+    syncBuiltinESMExports();
+  };
+}
+
+/** The argument forms of fs.read/readSync after the fd. */
+function readArguments(rest: unknown[]): {
+  buffer: NodeJS.ArrayBufferView;
+  offset: number;
+  length: number;
+  position: number | bigint | null;
+} {
+  let [buffer, offset, length, position] = rest as [unknown, unknown, unknown, unknown];
+  if (!ArrayBuffer.isView(buffer)) {
+    // read(fd, { buffer, offset, length, position }) or read(fd) with defaults
+    const o = (buffer ?? {}) as { buffer?: NodeJS.ArrayBufferView; offset?: number; length?: number; position?: number | bigint | null };
+    buffer = o.buffer ?? Buffer.alloc(16384);
+    offset = o.offset;
+    length = o.length;
+    position = o.position;
+  } else if (typeof offset === 'object' && offset !== null) {
+    // read(fd, buffer, { offset, length, position })
+    const o = offset as { offset?: number; length?: number; position?: number | bigint | null };
+    offset = o.offset;
+    length = o.length;
+    position = o.position;
+  }
+  const view = buffer as NodeJS.ArrayBufferView;
+  const off = typeof offset === 'number' ? offset : 0;
+  const len = typeof length === 'number' ? length : view.byteLength - off;
+  return { buffer: view, offset: off, length: len, position: (position as number | bigint | null | undefined) ?? null };
+}
+
+function copyOut(
+  vfs: VirtualFs,
+  src: string,
+  dest: string,
+  options: { recursive?: boolean; force?: boolean; errorOnExist?: boolean },
+): void {
+  const i = vfs.entry(src, 'cp');
+  if (!vfs.isDirectory(i)) {
+    if (fs.existsSync(dest)) {
+      if (options.force === false) {
+        if (options.errorOnExist) throw fsError('EEXIST', 'cp', src, dest);
+        return;
+      }
+    }
+    vfs.copyFile(src, dest, 0);
+    return;
+  }
+  if (!options.recursive) {
+    const err = new Error(
+      `Recursive option is required to copy a directory: cp returned EISDIR (${src} is a directory (not copied)) ${src}`,
+    ) as NodeJS.ErrnoException;
+    err.code = 'ERR_FS_EISDIR';
+    throw err;
+  }
+  fs.mkdirSync(dest, { recursive: true });
+  for (const name of vfs.readdir(src, {}) as string[]) copyOut(vfs, path.join(src, name), path.join(dest, name), options);
+}
+
+/** fs.promises.open() of a packed file: the FileHandle methods that make sense read-only. */
+export class VirtualFileHandle extends EventEmitter {
+  private closed = false;
+
+  constructor(
+    private readonly vfs: VirtualFs,
+    private readonly descriptor: number,
+  ) {
+    super();
+  }
+
+  get fd(): number {
+    return this.closed ? -1 : this.descriptor;
+  }
+
+  async read(...args: unknown[]): Promise<{ bytesRead: number; buffer: NodeJS.ArrayBufferView }> {
+    const { buffer, offset, length, position } = readArguments(args);
+    return { bytesRead: this.vfs.read(this.descriptor, buffer, offset, length, position), buffer };
+  }
+
+  async readFile(options?: unknown): Promise<Buffer | string> {
+    return this.vfs.readRest(this.descriptor, encodingOf(options));
+  }
+
+  async stat(options?: unknown): Promise<fs.Stats | fs.BigIntStats> {
+    return this.vfs.fstat(this.descriptor, bigintOf(options));
+  }
+
+  createReadStream(options: Record<string, unknown> = {}): fs.ReadStream {
+    return fs.createReadStream('', { ...options, fd: this.descriptor as never });
+  }
+
+  readLines(options: Record<string, unknown> = {}): ReturnType<typeof readline.createInterface> {
+    return builtin<typeof readline>('node:readline').createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.vfs.close(this.descriptor);
+    this.emit('close');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async write(): Promise<never> {
+    throw fsError('EBADF', 'write');
+  }
+  async writeFile(): Promise<never> {
+    throw fsError('EBADF', 'write');
+  }
+  async appendFile(): Promise<never> {
+    throw fsError('EBADF', 'write');
+  }
+  async truncate(): Promise<never> {
+    throw fsError('EBADF', 'ftruncate');
+  }
+  async chmod(): Promise<never> {
+    throw fsError('EROFS', 'fchmod');
+  }
+  async chown(): Promise<never> {
+    throw fsError('EROFS', 'fchown');
+  }
+  async utimes(): Promise<never> {
+    throw fsError('EROFS', 'futime');
+  }
+  async sync(): Promise<void> {}
+  async datasync(): Promise<void> {}
+}
+
+/** fs.opendir() of a packed folder. */
+export class VirtualDir {
+  private position = 0;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly entries: fs.Dirent[],
+  ) {}
+
+  readSync(): fs.Dirent | null {
+    if (this.closed) throw Object.assign(new Error('Directory handle was closed'), { code: 'ERR_DIR_CLOSED' });
+    return this.entries[this.position++] ?? null;
+  }
+
+  read(cb?: (err: Error | null, dirent?: fs.Dirent | null) => void): Promise<fs.Dirent | null> | undefined {
+    if (cb) {
+      let dirent: fs.Dirent | null;
+      try {
+        dirent = this.readSync();
+      } catch (err) {
+        process.nextTick(cb, err as Error);
+        return undefined;
+      }
+      process.nextTick(cb, null, dirent);
+      return undefined;
+    }
+    try {
+      return Promise.resolve(this.readSync());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  closeSync(): void {
+    if (this.closed) throw Object.assign(new Error('Directory handle was closed'), { code: 'ERR_DIR_CLOSED' });
+    this.closed = true;
+  }
+
+  close(cb?: (err: Error | null) => void): Promise<void> | undefined {
+    try {
+      this.closeSync();
+    } catch (err) {
+      if (cb) {
+        process.nextTick(cb, err as Error);
+        return undefined;
+      }
+      return Promise.reject(err);
+    }
+    if (cb) {
+      process.nextTick(cb, null);
+      return undefined;
+    }
+    return Promise.resolve();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<fs.Dirent> {
+    try {
+      for (let d = this.readSync(); d; d = this.readSync()) yield d;
+    } finally {
+      if (!this.closed) this.closed = true;
+    }
+  }
+
+  *entriesSync(): Generator<fs.Dirent> {
+    for (let d = this.readSync(); d; d = this.readSync()) yield d;
+  }
+}

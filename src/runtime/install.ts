@@ -1,0 +1,24 @@
+/**
+ * Installs everything that makes packed paths behave as files: the fs overlay first (Node's own module
+ * code that loads later then reads through it), the CommonJS hooks, and the ES module hooks. Returns
+ * the function that undoes what can be undone.
+ */
+import { installAddonHooks } from './addon-hooks.js';
+import { installCjsHooks } from './cjs-hooks.js';
+import { installEsmHooks } from './esm-install.js';
+import type { RuntimeFinder } from './finder.js';
+import { installFsOverlay } from './fs-overlay.js';
+import { FinderHost } from './host.js';
+import { VirtualFs } from './vfs.js';
+import { installWorkerHooks } from './worker-hooks.js';
+
+export function installFinder(finder: RuntimeFinder): () => void {
+  const host = new FinderHost(finder);
+  const undoFs = installFsOverlay(new VirtualFs(finder));
+  const esm = installEsmHooks(finder, host);
+  const undo = [undoFs, installCjsHooks(finder, host, esm.ensure), esm.uninstall, installWorkerHooks(finder), installAddonHooks(finder)];
+
+  return () => {
+    for (const u of undo.reverse()) u();
+  };
+}

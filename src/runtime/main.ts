@@ -1,0 +1,131 @@
+/**
+ * What a packed executable does at start: read the blob that was injected as the SEA asset "oxpack"
+ * (zero-copy), index it, install the finder, and run the entry point as the main module with the user's
+ * arguments. Run by plain node instead (`oxpack run`), the first argument names a resources file.
+ * The same code starts worker threads of packed scripts (worker-hooks.ts) and children that
+ * child_process.fork() or spawn(process.execPath, [<packed script>]) start (dispatch below).
+ * A damaged blob stops here with a clear message: never half a program.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { getAsset, getRawAsset, isSea } from 'node:sea';
+import { RuntimeFinder } from './finder.js';
+import { debugLog } from './debug.js';
+import { VirtualRoot } from './virtual-root.js';
+import { WORKER_LAUNCH, type WorkerLaunch } from './worker-hooks.js';
+
+/** Name of the SEA asset holding the packed resources. */
+export const ASSET_KEY = 'oxpack';
+/** Name of the SEA asset holding this runtime's own source, for worker threads. */
+export const RUNTIME_ASSET_KEY = 'oxpack-runtime';
+
+/** Exit status for a damaged executable or resources file (EX_SOFTWARE): distinct from what apps return. */
+export const EXIT_DAMAGED = 70;
+
+export interface RuntimeEntry {
+  /** Source of the module.register() hooks module (Node before 22.15), loaded from a data: URL. */
+  esmHooksSource: string;
+  /** Path of this runtime's bundle when it runs from a file (`oxpack run`). */
+  runtimeFile: string;
+}
+
+export function runMain(entry: RuntimeEntry): void {
+  const timing = debugLog('timing');
+  timing?.(`runtime started at ${performance.now().toFixed(1)} ms`);
+  const launch = (globalThis as Record<symbol, WorkerLaunch | undefined>)[WORKER_LAUNCH];
+  if (launch) {
+    delete (globalThis as Record<symbol, unknown>)[WORKER_LAUNCH];
+    runWorker(entry, launch);
+    return;
+  }
+  const sea = isSea();
+  const execPath = process.execPath;
+  const finder = sea
+    ? new RuntimeFinder({ relativePathOrigin: path.dirname(execPath), virtualRoot: VirtualRoot.forContainer(execPath).path })
+    : new RuntimeFinder();
+  equip(finder, entry, sea);
+  const file = sea ? undefined : process.argv[2];
+  try {
+    if (sea) {
+      finder.source = { kind: 'sea' };
+      finder.indexBytes(getRawAsset(ASSET_KEY) as ArrayBuffer);
+    } else if (file) {
+      finder.indexFile(file);
+    } else {
+      throw new Error('no resources file given: run it as `oxpack run <file.oxres> [args...]`');
+    }
+    if (finder.entryPath === undefined) throw new Error('it names no entry point');
+    if (finder.meta.verifyData) finder.index.verifyData();
+    timing?.(`indexed at ${performance.now().toFixed(1)} ms`);
+  } catch (err) {
+    const what = sea
+      ? `${path.basename(execPath)}: the application packed in this executable is damaged`
+      : `oxpack: cannot run ${file ?? ''}`;
+    process.stderr.write(`${what}: ${(err as Error).message}\n${sea ? 'Rebuild the executable with oxpack (or re-download it).\n' : ''}`);
+    process.exit(EXIT_DAMAGED);
+  }
+  if (sea && finder.meta.guardNodeOptions) refuseNodeOptions(execPath);
+  const args = process.argv.slice(sea ? 2 : 3);
+  // fork(<packed script>) and spawn(process.execPath, [<packed script>, ...]) start this executable
+  // with the script's virtual path first: run that script, as node would. Only an absolute path under
+  // this executable's virtual root qualifies, which no real file can have (the executable is a file),
+  // so no argument meant for the app is ever taken for a script.
+  if (sea && args.length > 0 && path.isAbsolute(args[0]!) && finder.root.contains(args[0]!)) {
+    const script = args[0]!;
+    if (!finder.isScript(script)) {
+      // As node says it; running the entry instead could start this very program again, and again.
+      process.stderr.write(`${path.basename(execPath)}: cannot run ${script}: no such script is packed in this executable\n`);
+      process.exit(1);
+    }
+    finder.run(args.slice(1), script);
+    return;
+  }
+  // As under `node entry.js`: argv[1] is the entry's (virtual) path and the user's arguments follow.
+  finder.run(args);
+}
+
+/** In a worker thread of a packed script: the same resources, a finder of its own, then the script. */
+function runWorker(entry: RuntimeEntry, launch: WorkerLaunch): void {
+  const finder = new RuntimeFinder({ relativePathOrigin: launch.origin, virtualRoot: launch.root });
+  const sea = launch.source.kind === 'sea';
+  equip(finder, entry, sea);
+  if (launch.source.kind === 'sea') {
+    finder.source = launch.source;
+    finder.indexBytes(getRawAsset(ASSET_KEY) as ArrayBuffer);
+  } else {
+    finder.indexFile(launch.source.file);
+  }
+  // An eval worker's argv is [execPath, '[worker eval]', ...argv]; a file worker's has the file there.
+  finder.run(process.argv.slice(2), launch.script);
+}
+
+function equip(finder: RuntimeFinder, entry: RuntimeEntry, sea: boolean): void {
+  // Made when a module.register() hooks thread is started (Node before 22.15), not at every start.
+  // The sourceURL names the module in stack traces, which would otherwise print the whole data: URL.
+  let url: string | undefined;
+  Object.defineProperty(finder, 'esmHooksUrl', {
+    configurable: true,
+    get: () =>
+      (url ??= `data:text/javascript;base64,${Buffer.from(`${entry.esmHooksSource}\n//# sourceURL=oxpack-esm-hooks.mjs\n`).toString('base64')}`),
+  });
+  finder.runtimeSource = sea ? () => getAsset(RUNTIME_ASSET_KEY, 'utf8') : () => readFileSync(entry.runtimeFile, 'utf8');
+}
+
+/** NODE_OPTIONS flags that would run other code inside the app, or let a debugger or profiler into it. */
+const INJECTING =
+  /^(-r|--require|--import|--loader|--experimental-loader|--inspect(-brk|-wait|-port)?|--debug-port|--heapsnapshot-signal|--heap-prof|--diagnostic-dir|--env-file)(=|$)/;
+
+/**
+ * On lines whose SEA cannot be told to ignore NODE_OPTIONS, Node has applied it before this runs:
+ * refuse to start the app with flags that inject code or open it to a debugger. The author can allow
+ * them at build time (--allow-node-options).
+ */
+function refuseNodeOptions(execPath: string): void {
+  const flags = (process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((f) => INJECTING.test(f));
+  if (flags.length === 0) return;
+  process.stderr.write(
+    `${path.basename(execPath)}: refusing to start: NODE_OPTIONS holds ${flags.map((f) => f.split('=')[0]).join(', ')}, which would load other code into this program or open it to a debugger.\n` +
+      'Unset NODE_OPTIONS to run it (its author can allow them by building with --allow-node-options).\n',
+  );
+  process.exit(1);
+}

@@ -1,0 +1,80 @@
+/**
+ * Maps absolute paths to entry names and back. Packed files live under a folder inside the container
+ * (the executable or the resources file): "<execPath>/app/<name>". A regular file cannot have children,
+ * so no real path can ever collide with a virtual one, and real fs calls under it fail with ENOTDIR.
+ * The container itself stays the real file it is.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Name of the folder, inside the container, that the app's root is mounted at. */
+export const MOUNT = 'app';
+
+export class VirtualRoot {
+  /** Absolute path of the app root, e.g. "/usr/local/bin/tool/app". */
+  readonly path: string;
+  private readonly prefix: string;
+  private readonly windows: boolean;
+
+  constructor(rootPath: string) {
+    this.path = path.resolve(rootPath);
+    this.prefix = this.path.endsWith(path.sep) ? this.path : this.path + path.sep;
+    this.windows = path.sep === '\\';
+  }
+
+  static forContainer(container: string): VirtualRoot {
+    return new VirtualRoot(path.join(path.resolve(container), MOUNT));
+  }
+
+  /**
+   * Entry name for an absolute path under the root ("" for the root itself), or undefined for any
+   * other path. `..` segments are applied first, so a path that climbs out of the root is real.
+   */
+  nameOf(p: string): string | undefined {
+    let normalized = p;
+    // `.`, `..` and doubled separators can lead into the root from outside it, and out of it from inside.
+    if (needsNormalizing(p, this.windows)) normalized = path.resolve(p);
+    if (!this.startsWithRoot(normalized)) return undefined;
+    if (normalized.length === this.path.length) return '';
+    let name = normalized.slice(this.prefix.length);
+    if (name.endsWith(path.sep)) name = name.slice(0, -1);
+    return this.windows ? name.replace(/\\/g, '/') : name;
+  }
+
+  /** Absolute path of an entry name. */
+  pathOf(name: string): string {
+    if (name === '') return this.path;
+    return this.prefix + (this.windows ? name.replace(/\//g, '\\') : name);
+  }
+
+  /** Whether `p` (a path string, Buffer or file: URL) is under the root. Cheap for real paths. */
+  contains(p: string): boolean {
+    return this.nameOf(p) !== undefined;
+  }
+
+  private startsWithRoot(p: string): boolean {
+    if (this.windows) {
+      const lower = p.toLowerCase();
+      const root = this.path.toLowerCase();
+      return lower.startsWith(root) && (lower.length === root.length || lower[root.length] === '\\' || lower[root.length] === '/');
+    }
+    return p.startsWith(this.path) && (p.length === this.path.length || p[this.path.length] === '/');
+  }
+}
+
+/** Whether `p` has `.` or `..` segments or doubled separators (dotfiles such as `/.config` do not count). */
+function needsNormalizing(p: string, windows: boolean): boolean {
+  if (windows) return /(^|[\\/])\.\.?([\\/]|$)|[\\/][\\/]|\//.test(p);
+  return /(^|\/)\.\.?(\/|$)|\/\//.test(p);
+}
+
+/**
+ * A path argument as fs accepts it, as a string: strings are paths (never URLs), Buffers are UTF-8
+ * paths, URL objects must be file: URLs. Anything else (an fd, a FileHandle) gives undefined.
+ */
+export function pathArgument(p: unknown): string | undefined {
+  if (typeof p === 'string') return p;
+  if (Buffer.isBuffer(p)) return p.toString('utf8');
+  if (p instanceof URL) return p.protocol === 'file:' ? fileURLToPath(p) : undefined;
+  return undefined;
+}

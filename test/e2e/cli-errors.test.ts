@@ -1,0 +1,241 @@
+/**
+ * Bad input gets one clear message, a non-zero exit code, and leaves nothing at the output path.
+ */
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { execa } from 'execa';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cleanEnv, cli, run } from '../support/harness.js';
+
+let dir: string;
+const oxpack = (args: string[], cwd = dir) => run(process.execPath, [cli, ...args], { cwd });
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'oxpack-cli-'));
+  writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0"}');
+  writeFileSync(path.join(dir, 'app.js'), "console.log('hi');\n");
+});
+afterEach(() => {
+  chmodSync(dir, 0o755);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the command line refuses bad input clearly', () => {
+  test('a missing entry point', async () => {
+    const r = await oxpack(['nope.js', '-o', 'out']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/error: the entry point nope\.js does not exist/);
+    expect(r.stderr).toMatch(/hint: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
+  test('an entry point that is a folder', async () => {
+    mkdirSync(path.join(dir, 'lib'));
+    const r = await oxpack(['lib', '-o', 'out']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/the entry point lib is a folder/);
+    expect(r.stderr).toMatch(/hint: name the script itself, e\.g\. lib\/index\.js/);
+  });
+
+  test('no output path', async () => {
+    const r = await oxpack(['app.js']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/no output path given/);
+  });
+
+  test('an unresolvable require names the specifier and the importing file with its line', async () => {
+    writeFileSync(
+      path.join(dir, 'app.js'),
+      "const a = 1;\nrequire('./missing-file');\nrequire('left-pad');\ntry { require('optional-thing'); } catch {}\n",
+    );
+    const r = await oxpack(['app.js', '-o', 'out']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/2 imports of the app cannot be resolved/);
+    expect(r.stderr).toMatch(/app\.js:2:1: require '\.\/missing-file' cannot be resolved/);
+    expect(r.stderr).toMatch(/app\.js:3:1: require 'left-pad' cannot be resolved/);
+    expect(r.stderr).toMatch(/warning: app\.js:4:7: require 'optional-thing' cannot be resolved \(inside try\/catch/);
+    expect(r.stderr).toMatch(/hint: .*--external/);
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
+  test('an unwritable output folder', async () => {
+    // Permission bits do not stop root, so as root the test writes into sysfs, which refuses everyone.
+    const asRoot = process.getuid?.() === 0;
+    const ro = asRoot ? '/sys' : path.join(dir, 'ro');
+    if (!asRoot) {
+      mkdirSync(ro);
+      chmodSync(ro, 0o555);
+    }
+    const before = readdirSync(ro);
+    const out = path.join(ro, `oxpack-test-${process.pid}`);
+    const r = await oxpack(['app.js', '-o', out]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`cannot write ${out}: permission denied`);
+    expect(r.stderr).toMatch(/hint: choose another output path with -o/);
+    expect(readdirSync(ro)).toEqual(before);
+  }, 60_000);
+
+  test('an output folder that does not exist', async () => {
+    const r = await oxpack(['app.js', '-o', 'no/such/dir/out']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/the folder .*no\/such\/dir does not exist/);
+  });
+
+  test('an output path equal to the entry point', async () => {
+    const r = await oxpack(['app.js', '-o', 'app.js']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/the output .*app\.js is the entry point: writing it would destroy an input/);
+    expect(readFileSync(path.join(dir, 'app.js'), 'utf8')).toBe("console.log('hi');\n");
+  });
+
+  test('an output path equal to another input file', async () => {
+    writeFileSync(path.join(dir, 'app.js'), "require('./lib.js');\n");
+    writeFileSync(path.join(dir, 'lib.js'), 'module.exports = 1;\n');
+    const r = await oxpack(['app.js', '-o', 'lib.js']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/the output .*lib\.js is a file the app packs/);
+    expect(readFileSync(path.join(dir, 'lib.js'), 'utf8')).toBe('module.exports = 1;\n');
+  });
+
+  test('an unknown option is a usage error', async () => {
+    const r = await oxpack(['app.js', '-o', 'out', '--frobnicate']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--frobnicate'/);
+  });
+
+  test('a bad --compress value is a usage error', async () => {
+    const r = await oxpack(['app.js', '-o', 'out', '--compress', 'zip']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/use "brotli" or "gzip"/);
+  });
+
+  test('an unknown setting in package.json suggests the right one', async () => {
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"app","oxpack":{"asset":["x/**"]}}');
+    const r = await oxpack(['app.js', '-o', 'out']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/unknown setting "asset"/);
+    expect(r.stderr).toMatch(/did you mean "assets"\?/);
+  });
+
+  test('an interrupted build leaves nothing behind', async () => {
+    const child = execa(process.execPath, [cli, 'app.js', '-o', 'out'], { cwd: dir, reject: false, env: cleanEnv(), extendEnv: false });
+    // Wait for the temporary executable beside the output, then interrupt the injection.
+    const deadline = Date.now() + 60_000;
+    while (!readdirSync(dir).some((f) => f.endsWith('.tmp')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(dir).some((f) => f.endsWith('.tmp'))).toBe(true);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(readdirSync(dir).sort()).toEqual(['app.js', 'package.json']);
+  }, 120_000);
+});
+
+describe('help', () => {
+  test('--help shows examples for the build and for each command', async () => {
+    const main = await oxpack(['--help']);
+    expect(main.exitCode).toBe(0);
+    expect(main.stdout).toMatch(/Examples:\n\s+\$ oxpack server\.js -o server/);
+    expect(main.stdout).toMatch(/--target <target>/);
+    expect((await oxpack(['inspect', '--help'])).stdout).toMatch(/Examples:\n\s+\$ oxpack inspect \.\/server/);
+    expect((await oxpack(['verify', '--help'])).stdout).toMatch(/Example:\n\s+\$ oxpack verify/);
+    expect((await oxpack(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('config files', () => {
+  test('oxpack.config.mjs (a function) supplies settings; flags and package.json combine with it', async () => {
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data', 'a.txt'), 'from the config file');
+    writeFileSync(path.join(dir, 'oxpack.config.mjs'), "export default () => ({ assets: ['data/*.txt'] });\n");
+    writeFileSync(
+      path.join(dir, 'app.js'),
+      "console.log(require('fs').readFileSync(require('path').join(__dirname, 'data/a.txt'), 'utf8'));\n",
+    );
+    const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);
+    expect(r.exitCode).toBe(0);
+    expect((await run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: dir })).stdout).toBe('from the config file');
+  });
+
+  test('--config names a JSON file; unknown settings and two config files are errors', async () => {
+    writeFileSync(path.join(dir, 'settings.json'), '{ "asets": ["x"] }');
+    const typo = await oxpack(['app.js', '-o', 'app', '--config', 'settings.json']);
+    expect(typo.exitCode).toBe(1);
+    expect(typo.stderr).toMatch(/unknown setting "asets" in .*settings\.json/);
+    expect(typo.stderr).toMatch(/hint: did you mean "assets"\?/);
+    writeFileSync(path.join(dir, 'oxpack.config.json'), '{}');
+    writeFileSync(path.join(dir, 'oxpack.config.js'), 'module.exports = {};');
+    const two = await oxpack(['app.js', '-o', 'app']);
+    expect(two.exitCode).toBe(1);
+    expect(two.stderr).toMatch(/more than one config file .*oxpack\.config\.json, oxpack\.config\.js/);
+    const missing = await oxpack(['app.js', '-o', 'app', '--config', 'nope.json']);
+    expect(missing.stderr).toMatch(/the config file .*nope\.json does not exist/);
+  });
+});
+
+describe('inputs that are fine', () => {
+  test('a rebuild of an unchanged app injects nothing and leaves the executable as it was', async () => {
+    const first = await oxpack(['app.js', '-o', 'app', '--verbose']);
+    expect(first.exitCode).toBe(0);
+    const before = statSync(path.join(dir, 'app'));
+    const second = await oxpack(['app.js', '-o', 'app', '--verbose']);
+    expect(second.exitCode).toBe(0);
+    expect(second.stderr).toMatch(/✓ inject: the output already holds this build: nothing injected/);
+    expect(statSync(path.join(dir, 'app')).mtimeMs).toBe(before.mtimeMs);
+    // a change is built again
+    writeFileSync(path.join(dir, 'app.js'), "console.log('changed');\n");
+    const third = await oxpack(['app.js', '-o', 'app', '--verbose']);
+    expect(third.stderr).not.toMatch(/nothing injected/);
+    expect((await run(path.join(dir, 'app'), [], { cwd: dir })).stdout).toBe('changed');
+  }, 120_000);
+
+  test('the code cache made at the first start keeps virtual file names in stack traces', async () => {
+    // big enough for a cache of its own (small modules compile faster than a cache file is read)
+    const padding = `// ${'x'.repeat(40_000)}\n`;
+    writeFileSync(path.join(dir, 'lib.js'), `exports.where = () => new Error('x').stack.split('\\n')[1].trim();\n${padding}`);
+    writeFileSync(path.join(dir, 'big.js'), `module.exports = 1;\n${padding}`);
+    writeFileSync(path.join(dir, 'app.js'), "require('./big'); console.log(require('./lib').where(), __filename.endsWith('/app.js'));\n");
+    expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).exitCode).toBe(0);
+    const env = cleanEnv({ OXPACK_CACHE_DIR: path.join(dir, 'cache'), OXPACK_DEBUG: 'cache' });
+    const start = () => run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: dir, env });
+    const [first, second] = [await start(), await start()];
+    const frame = `at exports.where (${path.join(dir, 'app.oxres', 'app', 'lib.js')}:1:23) true`;
+    expect(first.stdout).toBe(frame);
+    expect(second.stdout).toBe(frame);
+    if (Number.parseInt(process.versions.node, 10) < 22) {
+      // Node 20 makes its caches at the first start and uses them from the second on
+      expect(first.stderr).toMatch(/code cache: 0 used, 0 rejected\noxpack:cache wrote 2 code caches/); // lib.js and big.js
+      expect(second.stderr).toMatch(/code cache: 2 used, 0 rejected/);
+    } else {
+      expect(first.stderr).toMatch(/code cache: 3 used, 0 rejected/); // every module, from the build
+    }
+  });
+
+  test('--report writes the build report as JSON; --verbose prints it', async () => {
+    mkdirSync(path.join(dir, 'node_modules', 'dep'), { recursive: true });
+    writeFileSync(path.join(dir, 'node_modules', 'dep', 'package.json'), '{"name":"dep","version":"2.0.0"}');
+    writeFileSync(path.join(dir, 'node_modules', 'dep', 'index.js'), 'module.exports = 1;');
+    writeFileSync(path.join(dir, 'app.js'), "require('dep'); try { require('optional-missing'); } catch {}\n");
+    const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only', '--report', 'report.json', '--verbose']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/largest packages:\n\s+[\d.]+ kB\s+dep@2\.0\.0 \(2 files\)/);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.schema).toBe('oxpack-report/1');
+    expect(report.files).toBe(4);
+    expect(report.packages).toEqual([{ name: 'dep', version: '2.0.0', path: 'node_modules/dep', files: 2, bytes: expect.any(Number) }]);
+    expect(report.unresolved).toEqual([expect.objectContaining({ specifier: 'optional-missing', line: 1 })]);
+    expect(Object.keys(report.timings)).toEqual(['target', 'trace', 'collect', 'code-cache', 'serialize', 'inject']);
+    expect(report.target.version).toBe(process.version);
+  });
+
+  test('a lone script with no package.json anywhere above it builds and runs', async () => {
+    rmSync(path.join(dir, 'package.json'));
+    const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);
+    expect(r.stderr).toMatch(/^built resources file app\.oxres/);
+    expect(r.stderr).not.toMatch(/error|warning/);
+    expect(r.exitCode).toBe(0);
+    const ran = await run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: dir });
+    expect([ran.exitCode, ran.stdout]).toEqual([0, 'hi']);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * The real apps issue 2 is done with: an express 5 server serving static files packed with assets, a
+ * yargs 17 CLI, and the TypeScript compiler's own CLI (which reads its lib.*.d.ts through fs).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execa } from 'execa';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cleanEnv, packFixture, type PackedApp, type RunResult, waitForLine } from '../support/harness.js';
+
+const BUILD_TIMEOUT = 600_000;
+
+describe('express 5 static server', () => {
+  let app: PackedApp;
+  const requests = ['/', '/css/site.css', '/api', '/missing', '/index.html'];
+  let expected: { status: number; type: string | null; body: string }[] = [];
+
+  const fetchAll = async (port: number) =>
+    Promise.all(
+      requests.map(async (p) => {
+        const res = await fetch(`http://127.0.0.1:${port}${p}`);
+        return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+      }),
+    );
+
+  const serve = async <T>(file: string, args: string[], cwd: string, fn: (port: number) => Promise<T>): Promise<T> => {
+    const child = execa(file, args, { cwd, env: cleanEnv({ PORT: '0' }), extendEnv: false, reject: false });
+    try {
+      const [, port] = await waitForLine(child.stdout!, /listening on (\d+)/);
+      return await fn(Number(port));
+    } finally {
+      child.kill();
+      await child;
+    }
+  };
+
+  beforeAll(async () => {
+    app = await packFixture('express-static', {
+      entry: 'server.js',
+      withSources: async (dir) => {
+        expected = await serve(process.execPath, ['server.js'], dir, fetchAll);
+      },
+    });
+  }, BUILD_TIMEOUT);
+  afterAll(() => app?.cleanup());
+
+  test('serves the same responses as under node', async () => {
+    const actual = await serve(app.exe, [], app.runDir, fetchAll);
+    expect(actual).toEqual(expected);
+    expect(expected.map((r) => r.status)).toEqual([200, 200, 200, 404, 200]);
+    expect(expected[1]!.body).toContain('color:red');
+  });
+});
+
+describe('yargs 17 CLI', () => {
+  let app: PackedApp;
+  const scenarios = [
+    { name: 'command with options', args: ['hello', 'bob', '-t', '2'] },
+    { name: 'help', args: ['--help'] },
+    { name: 'command help', args: ['hello', '--help'] },
+    { name: 'exit code', args: ['fail'] },
+    { name: 'unknown command', args: ['nope'] },
+    { name: 'no command', args: [] },
+  ];
+  beforeAll(async () => {
+    app = await packFixture('yargs-cli', { entry: 'cli.js', scenarios });
+  }, BUILD_TIMEOUT);
+  afterAll(() => app?.cleanup());
+
+  test.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
+    const expected = app.node.get(scenario.name)!;
+    const actual = await app.run(scenario);
+    expect(actual.stdout).toBe(expected.stdout);
+    expect(actual.stderr).toBe(expected.stderr);
+    expect(actual.exitCode).toBe(expected.exitCode);
+  });
+});
+
+describe('TypeScript compiler CLI', () => {
+  let app: PackedApp;
+  const project = (dir: string): void => {
+    mkdirSync(path.join(dir, 'proj'), { recursive: true });
+    writeFileSync(path.join(dir, 'proj', 'ok.ts'), 'export const n: number = [1, 2, 3].map((x) => x * 2).length;\n');
+    writeFileSync(path.join(dir, 'proj', 'bad.ts'), 'const s: string = 42;\nexport { s };\n');
+  };
+  const checks: [string, string[]][] = [
+    ['version', ['--version']],
+    ['type-check passes', ['--noEmit', '--strict', '--lib', 'es2022,dom', 'proj/ok.ts']],
+    ['type-check fails', ['--noEmit', 'proj/bad.ts']],
+  ];
+  let expected: Map<string, RunResult>;
+
+  beforeAll(async () => {
+    expected = new Map();
+    app = await packFixture('tsc-cli', {
+      entry: 'tsc.js',
+      withSources: async (dir) => {
+        project(dir);
+        for (const [name, args] of checks) {
+          const r = await execa(process.execPath, ['tsc.js', ...args], { cwd: dir, reject: false, env: cleanEnv(), extendEnv: false });
+          expected.set(name, { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode });
+        }
+      },
+    });
+    project(app.runDir);
+  }, BUILD_TIMEOUT);
+  afterAll(() => app?.cleanup());
+
+  test.each(checks)('%s', async (name, args) => {
+    const actual = await app.run({ name, args });
+    const want = expected.get(name)!;
+    expect(actual.stdout).toBe(want.stdout);
+    expect(actual.exitCode).toBe(want.exitCode);
+  });
+
+  test('the failing check really reports the error', () => {
+    expect(expected.get('type-check fails')!.stdout).toContain("error TS2322: Type 'number' is not assignable to type 'string'");
+    expect(expected.get('type-check passes')!.exitCode).toBe(0);
+  });
+});

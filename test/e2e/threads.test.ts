@@ -1,0 +1,62 @@
+/**
+ * Packed scripts in worker threads (CommonJS and ESM, workerData, argv, errors), in child processes
+ * started with fork (IPC, argv, exit code) and with spawn(process.execPath, [script]), and pino's
+ * transport thread, on every supported Node line: the output must equal `node main.js` on the same
+ * binary.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import path from 'node:path';
+import { packFixture, type PackedApp, run } from '../support/harness.js';
+import { NODE_LINES, nodeFor } from '../support/nodes.js';
+
+const TIMEOUT = 600_000;
+
+describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
+  let app: PackedApp;
+  const scenario = { name: 'threads and children', args: [] };
+  beforeAll(async () => {
+    app = await packFixture('threads', { entry: 'main.js', scenarios: [scenario], node: await nodeFor(line) });
+  }, TIMEOUT);
+  afterAll(() => app?.cleanup());
+
+  test('workers, fork, spawn and pino behave as under node', async () => {
+    const expected = app.node.get(scenario.name)!;
+    const actual = await app.run(scenario);
+    expect(actual.stderr).toBe(expected.stderr);
+    expect(actual.stdout).toBe(expected.stdout);
+    expect(actual.exitCode).toBe(0);
+    // what the fixture checks, so that a broken baseline cannot pass unnoticed
+    expect(expected.stdout).toContain('"result":42');
+    expect(expected.stdout).toContain('"words":["PACKED","ESM"]');
+    expect(expected.stdout).toContain('"error":"worker failed on purpose"');
+    expect(expected.stdout).toContain('"doubled":40');
+    expect(expected.stdout).toContain('"code":7');
+    expect(expected.stdout).toContain('plain child three 8 undefined');
+    expect(expected.stdout).toContain('hello from pino');
+  });
+
+  test('CommonJS modules compile with the code cache the build made (Node 22 and later), none rejected', async () => {
+    // a fresh cache folder: on Node 20 the first start makes caches and uses none
+    const fresh = path.join(app.runDir, `cache-${Date.now()}`);
+    const result = await app.run({ ...scenario, env: { OXPACK_DEBUG: 'cache', OXPACK_CACHE_DIR: fresh } });
+    expect(result.stdout).toBe(app.node.get(scenario.name)!.stdout);
+    // one line per thread and process: the main one, workers, forked and spawned children
+    const counts = [...result.stderr.matchAll(/oxpack:cache code cache: (\d+) used, (\d+) rejected/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+    expect(counts.length).toBeGreaterThanOrEqual(3);
+    expect(counts.every(([, rejected]) => rejected === 0)).toBe(true);
+    const used = counts.reduce((sum, [n]) => sum + n!, 0);
+    if (line >= 22) expect(used).toBeGreaterThan(10);
+    else expect(used).toBe(0);
+  });
+
+  test('a virtual path that names no packed script is refused, not run as the app', async () => {
+    const missing = path.join(app.exe, 'app', 'no-such-script.js');
+    const result = await run(app.exe, [missing, 'x'], { cwd: app.runDir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`cannot run ${missing}: no such script is packed`);
+    expect(result.stdout).toBe('');
+  });
+});

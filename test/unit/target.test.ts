@@ -1,0 +1,43 @@
+import { describe, expect, test } from '@jest/globals';
+import { OxpackError } from '../../src/errors.js';
+import { parseTargetSpec } from '../../src/build/target-spec.js';
+
+describe('parseTargetSpec', () => {
+  test('a line, a version, a platform', () => {
+    expect(parseTargetSpec('node24')).toEqual({ version: '24', os: 'linux', arch: 'x64' });
+    expect(parseTargetSpec('node22.15')).toEqual({ version: '22.15', os: 'linux', arch: 'x64' });
+    expect(parseTargetSpec('node22.15.0-linux-x64')).toEqual({ version: '22.15.0', os: 'linux', arch: 'x64' });
+    expect(parseTargetSpec('node26-win-x64')).toEqual({ version: '26', os: 'win', arch: 'x64' });
+    expect(parseTargetSpec('node24-darwin-x64')).toEqual({ version: '24', os: 'darwin', arch: 'x64' });
+    expect(parseTargetSpec('node24-macos-arm64')).toEqual({ version: '24', os: 'darwin', arch: 'arm64' });
+    expect(parseTargetSpec('Node24-Windows-AMD64')).toEqual({ version: '24', os: 'win', arch: 'x64' });
+  });
+
+  const refusal = (text: string): OxpackError => {
+    try {
+      parseTargetSpec(text);
+    } catch (err) {
+      return err as OxpackError;
+    }
+    throw new Error(`${text} was accepted`);
+  };
+
+  test('malformed targets say what the form is', () => {
+    for (const bad of ['24', 'node', 'node24-linux', 'node24.1.2.3', 'nodejs24', 'node24-linux-x64-extra']) {
+      const err = refusal(bad);
+      expect(err).toBeInstanceOf(OxpackError);
+      expect(err.message).toContain(`cannot read the target "${bad}"`);
+      expect(err.hint).toMatch(/node<major>\[\.<minor>\.<patch>\]\[-<os>-<arch>\]/);
+    }
+  });
+
+  test('unknown platforms and old lines are refused by name', () => {
+    expect(refusal('node24-beos-x64').message).toContain('unknown operating system "beos"');
+    expect(refusal('node24-linux-mips').message).toContain('unknown architecture "mips"');
+    for (const old of ['node18', 'node20.11', 'node20.11.1', 'node16-win-x64']) {
+      expect(refusal(old).message).toMatch(/is too old: oxpack needs Node 20\.12 or later/);
+    }
+    expect(parseTargetSpec('node20.12.0').version).toBe('20.12.0');
+    expect(parseTargetSpec('node20').version).toBe('20');
+  });
+});

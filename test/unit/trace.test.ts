@@ -1,0 +1,283 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DiskHost } from '../../src/build/disk-host.js';
+import { packageClosure, packageRootOf, listPackage } from '../../src/build/packages.js';
+import { callsImport, findReferences } from '../../src/build/parse.js';
+import { hostTarget } from '../../src/build/target.js';
+import { trace } from '../../src/build/trace.js';
+
+describe('findReferences', () => {
+  const specs = (source: string, hint: 'script' | 'module' | 'detect' = 'script') =>
+    findReferences(source, hint).references.map((r) => `${r.kind}:${r.specifier}${r.optional ? '?' : ''}`);
+
+  test('require, require.resolve, module.require and template literals', () => {
+    expect(specs("require('a'); require.resolve('b'); module.require('c'); require(`d`); require('e' + '/f');")).toEqual([
+      'require:a',
+      'require.resolve:b',
+      'require:c',
+      'require:d',
+      'require:e/f',
+    ]);
+  });
+
+  test('requires inside try blocks are optional, in the catch block they are not', () => {
+    expect(specs("try { require('x') } catch { require('y') } finally { require('z') }")).toEqual(['require:x?', 'require:y', 'require:z']);
+  });
+
+  test('a shadowed require is not the module require', () => {
+    expect(specs("function f(require) { require('inner') } require('outer');")).toEqual(['require:outer']);
+    expect(specs("(function(){ var require = () => 1; require('hidden') })(); require('seen')")).toEqual(['require:seen']);
+  });
+
+  test('ESM: static imports, re-exports, dynamic import, import.meta.resolve, new URL', () => {
+    expect(
+      specs(
+        "import a from 'a'; export * from './b.js'; export { c } from 'c'; const d = await import('d'); import.meta.resolve('e'); new URL('./f.txt', import.meta.url); import('g').catch(() => {});",
+        'module',
+      ),
+    ).toEqual(['import:a', 'import:./b.js', 'import:c', 'dynamic-import:d', 'import.meta.resolve:e', 'url:./f.txt', 'dynamic-import:g?']);
+  });
+
+  test('createRequire(import.meta.url) gives a real require', () => {
+    expect(
+      specs("import { createRequire } from 'module'; const require = createRequire(import.meta.url); require('cjs-dep');", 'module'),
+    ).toEqual(['import:module', 'require:cjs-dep']);
+  });
+
+  test('computed specifiers come back as patterns or as dynamic', () => {
+    const r = findReferences('require(`./locales/${lang}.json`); require(name); import(`./pages/${p}`);', 'script');
+    expect(r.dynamic.map((d) => d.parts ?? null)).toEqual([['./locales/', '.json'], null, ['./pages/', '']]);
+  });
+
+  test('detection: ESM syntax in an untyped file parses as a module; broken code reports its position', () => {
+    expect(findReferences("import x from 'y'", 'detect').syntax).toBe('module');
+    expect(findReferences("const x = require('y')", 'detect').syntax).toBe('script');
+    const broken = findReferences('const = 1;', 'detect');
+    expect(broken.syntax).toBeUndefined();
+    expect(broken.error?.offset).toBe(6);
+  });
+
+  test('paths built from __dirname are references of their own', () => {
+    expect(
+      specs(
+        "new Worker(path.join(__dirname, 'workers', 'w.js')); fork(path.resolve(__dirname, 'child.js')); fs.readFileSync(__dirname + '/data' + '/x.txt'); app.use(`${__dirname}/public`); path.join(__dirname, name);",
+      ),
+    ).toEqual(['path:./workers/w.js', 'path:./child.js', 'path:./data/x.txt', 'path:./public']);
+  });
+
+  test('callsImport finds import() in code, not in comments, strings or property names', () => {
+    expect(callsImport('module.exports = () => import("./x.mjs")')).toBe(true);
+    expect(callsImport('const load = (p) => import (\n  p)')).toBe(true);
+    expect(callsImport('/** @type {typeof import("color-convert")} */\nmodule.exports = 1')).toBe(false);
+    expect(callsImport('const s = "important(x)"; // import(y)\nconst t = `reimport(${s})`;')).toBe(false);
+    // code in strings, for new Function or eval, counts: it calls import() too
+    expect(callsImport("const load = new Function('s', 'return import(s)');")).toBe(true);
+    expect(callsImport('const t = `import(${s})`; eval(t);')).toBe(true);
+    // a message that merely mentions import( is not code
+    expect(callsImport('throw new Error("Dynamic import(x) is not allowed");')).toBe(false);
+    expect(callsImport('loader.import("x"); a?.import(1)')).toBe(false);
+    expect(callsImport('module.exports = 1')).toBe(false);
+    // what does not tokenize counts as calling it: only start-up time is at stake
+    expect(callsImport('import( = ')).toBe(true);
+  });
+
+  test('hashbang and top-level return in CommonJS', () => {
+    expect(specs("#!/usr/bin/env node\nif (x) return;\nrequire('after')")).toEqual(['require:after']);
+  });
+});
+
+describe('trace', () => {
+  let root: string;
+  const write = (name: string, content: string | object): void => {
+    const file = path.join(root, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  };
+  const rel = (files: Iterable<string>): string[] => [...files].map((f) => path.relative(root, f)).sort();
+  const run = (entry: string, external: string[] = []) =>
+    trace({
+      entry: path.join(root, entry),
+      host: new DiskHost(new Set(hostTarget().builtins)),
+      target: hostTarget(),
+      external: new Set(external),
+      appRoot: root,
+    });
+
+  beforeAll(() => {
+    root = realpathSync(mkdtempSync(path.join(tmpdir(), 'oxpack-trace-')));
+    write('package.json', { name: 'app', version: '1.0.0', dependencies: { dep: '1' } });
+    write(
+      'main.js',
+      [
+        "const fs = require('fs');",
+        "require('node:path');",
+        "require('./lib');",
+        "require('./data.json');",
+        "require('dep');",
+        "require.resolve('./resolved-only.txt');",
+        'try { require("maybe") } catch {}',
+        'const lang = process.env.LANG;',
+        'require(`./locales/${lang}.json`);',
+        'require(lang);',
+        "import('./esm/entry.mjs');",
+        "require('external-pkg');",
+      ].join('\n'),
+    );
+    write('lib/index.js', "module.exports = require('./helper')");
+    write('lib/helper.js', '');
+    write('data.json', '{}');
+    write('resolved-only.txt', 'x');
+    write('locales/en.json', '{}');
+    write('locales/fr.json', '{}');
+    write('locales/readme.txt', 'not json');
+    write('esm/entry.mjs', "import './typeless.js'; export * from './more.mjs'; const u = new URL('./asset.bin', import.meta.url);");
+    write('esm/typeless.js', 'export const x = 1;');
+    write('esm/more.mjs', 'export const y = 2;');
+    write('esm/asset.bin', 'bin');
+    write('node_modules/dep/package.json', {
+      name: 'dep',
+      version: '1.0.0',
+      exports: { '.': { require: './cjs.js', import: './esm.mjs' } },
+      dependencies: { sub: '1' },
+    });
+    write('node_modules/dep/cjs.js', "require('./unlisted-but-packed-whole'); require('undeclared-missing');");
+    write('node_modules/dep/unlisted-but-packed-whole.js', '');
+    write('node_modules/dep/esm.mjs', '');
+    write('node_modules/dep/data/extra.txt', 'data');
+    write('node_modules/sub/package.json', {
+      name: 'sub',
+      version: '1.0.0',
+      optionalDependencies: { 'opt-missing': '1' },
+      dependencies: { 'req-missing': '1' },
+    });
+    write('node_modules/sub/index.js', '');
+    write('node_modules/unused/package.json', { name: 'unused' });
+    write('node_modules/external-pkg/package.json', { name: 'external-pkg' });
+    write('node_modules/external-pkg/index.js', '');
+    write('bad.js', "require('./nope');\nrequire('also-missing');\nrequire('./broken');");
+    write('broken.js', '\n\nconst = ;');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test('follows every literal reference and classifies what it reaches', () => {
+    const result = run('main.js', ['external-pkg']);
+    expect(rel(result.files.keys())).toEqual([
+      'data.json',
+      'esm/entry.mjs',
+      'esm/more.mjs',
+      'esm/typeless.js',
+      'lib/helper.js',
+      'lib/index.js',
+      'locales/en.json',
+      'locales/fr.json',
+      'main.js',
+      'node_modules/dep/cjs.js',
+      'node_modules/dep/unlisted-but-packed-whole.js',
+      'resolved-only.txt',
+    ]);
+    expect(result.files.get(path.join(root, 'esm/typeless.js'))).toBe(hostTarget().detectModule ? 'module' : 'commonjs');
+    expect(result.files.get(path.join(root, 'esm/entry.mjs'))).toBe('module');
+    expect(result.files.get(path.join(root, 'data.json'))).toBe('json');
+    expect(rel(result.assets)).toEqual(['esm/asset.bin']);
+  });
+
+  test('reports optional, dynamic and in-package problems with their position', () => {
+    const { diagnostics } = run('main.js', ['external-pkg']);
+    const line = (d: { file?: string; line?: number; column?: number; severity: string; code: string; specifier?: string }) =>
+      `${d.severity} ${d.code} ${path.relative(root, d.file ?? '')}:${d.line}:${d.column} ${d.specifier ?? ''}`.trim();
+    expect(diagnostics.map(line).sort()).toEqual(
+      [
+        'warning unresolved main.js:7:7 maybe',
+        'info dynamic main.js:10:1',
+        'warning unresolved node_modules/dep/cjs.js:1:41 undeclared-missing',
+      ].sort(),
+    );
+  });
+
+  test('unresolvable requires of the app are errors; syntax errors are warnings', () => {
+    const { diagnostics } = run('bad.js');
+    expect(diagnostics.filter((d) => d.severity === 'error').map((d) => d.specifier)).toEqual(['./nope', 'also-missing']);
+    const syntax = diagnostics.find((d) => d.code === 'syntax');
+    expect([path.relative(root, syntax!.file!), syntax!.line, syntax!.severity]).toEqual(['broken.js', 3, 'warning']);
+  });
+
+  test('paths built from __dirname: scripts followed, files and folders packed, nothing outside the app', () => {
+    write(
+      'spawner.js',
+      [
+        "new Worker(path.join(__dirname, 'workers', 'w.js'));",
+        "app.use(express.static(path.join(__dirname, 'public')));",
+        "fs.readFileSync(__dirname + '/templates/t.html');",
+        "path.join(__dirname, '..');",
+        "path.join(__dirname, 'node_modules');",
+        "path.join(__dirname, 'not-there.js');",
+      ].join('\n'),
+    );
+    write('workers/w.js', "require('./w-helper'); require('./w-missing');");
+    write('workers/w-helper.js', '');
+    write('public/site.css', 'a{}');
+    write('templates/t.html', '<p>');
+    const result = run('spawner.js');
+    expect(rel(result.files.keys())).toEqual(['spawner.js', 'workers/w-helper.js', 'workers/w.js']);
+    expect(rel(result.assets)).toEqual(['public', 'templates/t.html']);
+    // a script reached through a built path is followed leniently: what it misses is a warning
+    expect(result.diagnostics.filter((d) => d.code === 'unresolved').map((d) => `${d.severity} ${d.specifier}`)).toEqual([
+      'warning ./w-missing',
+    ]);
+  });
+
+  test('scripts among the assets are followed leniently', () => {
+    write('static/browser.js', "import React from 'react'; import './local.js';");
+    write('static/local.js', '');
+    const result = trace({
+      entry: path.join(root, 'lib/helper.js'),
+      host: new DiskHost(new Set(hostTarget().builtins)),
+      target: hostTarget(),
+      external: new Set(),
+      appRoot: root,
+      scripts: [path.join(root, 'static/browser.js')],
+    });
+    expect(rel(result.files.keys())).toEqual(['lib/helper.js', 'static/browser.js', 'static/local.js']);
+    expect(result.diagnostics.map((d) => `${d.severity} ${d.specifier}`)).toEqual(['warning react']);
+  });
+
+  test('packages: the reached ones and their installed dependencies, transitively, nothing else', () => {
+    const host = new DiskHost(new Set(hostTarget().builtins));
+    const closure = packageClosure(host, [path.join(root, 'node_modules/dep')], new Set());
+    expect(closure.packages.map((p) => path.relative(root, p))).toEqual(['node_modules/dep', 'node_modules/sub']);
+    expect(closure.diagnostics.map((d) => d.message)).toEqual(['sub depends on "req-missing", which is not installed']);
+    expect(listPackage(path.join(root, 'node_modules/dep')).files.map((f) => path.relative(root, f))).toEqual([
+      'node_modules/dep/cjs.js',
+      'node_modules/dep/data/extra.txt',
+      'node_modules/dep/esm.mjs',
+      'node_modules/dep/package.json',
+      'node_modules/dep/unlisted-but-packed-whole.js',
+    ]);
+  });
+
+  test('packageRootOf handles scopes, nesting and pnpm folders', () => {
+    const p = (...parts: string[]) => path.join('/x', ...parts);
+    expect(packageRootOf(p('node_modules', 'a', 'lib', 'i.js'))).toBe(p('node_modules', 'a'));
+    expect(packageRootOf(p('node_modules', '@s', 'a', 'i.js'))).toBe(p('node_modules', '@s', 'a'));
+    expect(packageRootOf(p('node_modules', 'a', 'node_modules', 'b', 'i.js'))).toBe(p('node_modules', 'a', 'node_modules', 'b'));
+    expect(packageRootOf(p('node_modules', '.pnpm', 'a@1', 'node_modules', 'a', 'i.js'))).toBe(
+      p('node_modules', '.pnpm', 'a@1', 'node_modules', 'a'),
+    );
+    expect(packageRootOf(p('src', 'i.js'))).toBeUndefined();
+  });
+
+  test('symlinked packages are followed and the links recorded (pnpm, workspaces)', () => {
+    write('store/linked@1/node_modules/linked/package.json', { name: 'linked', main: 'main.js' });
+    write('store/linked@1/node_modules/linked/main.js', '');
+    symlinkSync(path.join(root, 'store/linked@1/node_modules/linked'), path.join(root, 'node_modules/linked'));
+    write('uses-link.js', "require('linked')");
+    const host = new DiskHost(new Set(hostTarget().builtins));
+    const result = trace({ entry: path.join(root, 'uses-link.js'), host, target: hostTarget(), external: new Set(), appRoot: root });
+    expect(rel(result.files.keys())).toEqual(['store/linked@1/node_modules/linked/main.js', 'uses-link.js']);
+    expect([...host.links].map(([link, text]) => [path.relative(root, link), text])).toEqual([
+      ['node_modules/linked', path.join(root, 'store/linked@1/node_modules/linked')],
+    ]);
+  });
+});
