@@ -6,8 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import pc from 'picocolors';
-import { build, type BuildEvent, type BuildResult } from './build/build.js';
+import { build, type BuildEvent, type BuildResult, type BuildStep } from './build/build.js';
 import { formatDiagnostic, type Diagnostic } from './build/diagnostics.js';
 import { removeTrackedSync } from './build/temp-files.js';
 import { formatReport, inspectFile } from './commands/inspect.js';
@@ -16,6 +15,8 @@ import { buildReport, formatBuildReport } from './commands/report.js';
 import { runResources } from './commands/run.js';
 import { isOxpackError, OxpackError } from './errors.js';
 import { oxpackVersion } from './version.js';
+import { colors as pc, Progress } from './terminal.js';
+import { formatSize, plural } from './units.js';
 
 /** Exit codes: 0 success, 1 the build or command failed, 2 the command line was wrong. */
 const EXIT_FAILED = 1;
@@ -31,10 +32,6 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 function compression(value: string): 'brotli' | 'gzip' {
   if (value === 'brotli' || value === 'gzip') return value;
   throw new InvalidArgumentError('use "brotli" or "gzip"');
-}
-
-function log(options: GlobalOptions, line: string): void {
-  if (!options.quiet) process.stderr.write(`${line}\n`);
 }
 
 function printError(err: unknown): number {
@@ -58,37 +55,42 @@ function printError(err: unknown): number {
 class DiagnosticPrinter {
   private readonly inPackages: Diagnostic[] = [];
 
-  constructor(private readonly options: GlobalOptions) {}
+  constructor(
+    private readonly options: GlobalOptions,
+    private readonly out: Progress,
+  ) {}
 
   add(d: Diagnostic): void {
     if (d.severity === 'error') return; // part of the error the build throws
     if (d.severity === 'info') {
-      if (this.options.verbose) log(this.options, `${pc.dim('note')}: ${formatDiagnostic(d)}`);
+      if (this.options.verbose) this.out.line(`${pc.dim('note')}: ${formatDiagnostic(d)}`);
       return;
     }
     if (d.file?.includes(`${path.sep}node_modules${path.sep}`) && !this.options.verbose) this.inPackages.push(d);
-    else log(this.options, `${pc.yellow('warning')}: ${formatDiagnostic(d)}`);
+    else this.out.line(`${pc.yellow('warning')}: ${formatDiagnostic(d)}`);
   }
 
   summarize(): void {
     const n = this.inPackages.length;
     if (n > 0)
-      log(
-        this.options,
-        pc.dim(`${n} warning${n === 1 ? '' : 's'} inside dependencies (optional requires they handle themselves); --verbose lists them`),
-      );
+      this.out.line(pc.dim(`${plural(n, 'warning')} inside dependencies (optional requires they handle themselves); --verbose lists them`));
   }
 }
 
-function formatSize(bytes: number): string {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
-}
+/** What each build step is doing, for the live progress line. */
+const RUNNING: Record<BuildStep, string> = {
+  target: 'finding the Node binary',
+  trace: 'tracing imports',
+  collect: 'collecting files',
+  'code-cache': 'compiling the code cache',
+  serialize: 'writing the packed resources',
+  inject: 'writing the executable',
+};
 
 function summary(result: BuildResult, resourcesOnly: boolean): string {
   const total = Object.values(result.timings).reduce((a, b) => a + b, 0);
   const what = resourcesOnly ? 'resources file' : 'executable';
-  const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${pc.green('built')} ${what} ${path.relative(process.cwd(), result.output) || result.output} (${formatSize(result.size)}): ${count(result.files, 'file')}, ${count(result.packages.length, 'package')}, Node ${result.target.version} ${result.target.platform}-${result.target.arch}, in ${(total / 1000).toFixed(1)} s`;
+  return `${pc.green('built')} ${what} ${path.relative(process.cwd(), result.output) || result.output} (${formatSize(result.size)}): ${plural(result.files, 'file')}, ${plural(result.packages.length, 'package')}, Node ${result.target.version} ${result.target.platform}-${result.target.arch}, in ${(total / 1000).toFixed(1)} s`;
 }
 
 export function createProgram(): Command {
@@ -155,16 +157,16 @@ Commands: oxpack inspect <file>, oxpack verify <file>, oxpack run <file.oxres> [
       if (!entry) {
         program.help({ error: true });
       }
-      const printer = new DiagnosticPrinter(options);
+      const out = new Progress(options);
+      const printer = new DiagnosticPrinter(options, out);
       const onEvent = (event: BuildEvent): void => {
         if (event.type === 'diagnostic') printer.add(event.diagnostic);
-        else if (event.type === 'progress') log(options, pc.dim(event.message));
-        else if (options.verbose) {
-          log(options, pc.dim(`${event.state === 'start' ? '…' : '✓'} ${event.step}${event.detail ? `: ${event.detail}` : ''}`));
-        }
+        else if (event.type === 'progress') out.line(pc.dim(event.message));
+        else if (event.state === 'start') out.start({ name: event.step, running: RUNNING[event.step] });
+        else out.done(event.step, event.ms, event.detail);
       };
       let result: BuildResult;
-      const stopCleanup = cleanUpOnSignals();
+      const stopCleanup = cleanUpOnSignals(out);
       try {
         result = await build({
           entry: entry!,
@@ -186,9 +188,10 @@ Commands: oxpack inspect <file>, oxpack verify <file>, oxpack run <file.oxres> [
         });
       } finally {
         stopCleanup();
+        out.stop();
         printer.summarize();
       }
-      if (options.verbose) log(options, pc.dim(formatBuildReport(result)));
+      if (options.verbose) out.line(pc.dim(formatBuildReport(result)));
       if (options.report) {
         try {
           writeFileSync(path.resolve(options.report), `${JSON.stringify(buildReport(result), null, 2)}\n`);
@@ -202,7 +205,7 @@ Commands: oxpack inspect <file>, oxpack verify <file>, oxpack run <file.oxres> [
           );
         }
       }
-      log(options, summary(result, Boolean(options.resourcesOnly)));
+      out.line(summary(result, Boolean(options.resourcesOnly)));
     });
   program
     .command('inspect')
@@ -225,7 +228,7 @@ Commands: oxpack inspect <file>, oxpack verify <file>, oxpack run <file.oxres> [
     .action((file: string) => {
       const r = verifyFile(file);
       process.stdout.write(
-        `${pc.green('ok')} ${file}: ${r.entries} entries, ${(r.bytes / 1e6).toFixed(1)} MB, index ${r.indexHash.slice(0, 16)}…, data ${r.dataHash.slice(0, 16)}…\n`,
+        `${pc.green('ok')} ${file}: ${r.entries} entries, ${formatSize(r.bytes)}, index ${r.indexHash.slice(0, 16)}…, data ${r.dataHash.slice(0, 16)}…\n`,
       );
     });
   program
@@ -245,9 +248,10 @@ Commands: oxpack inspect <file>, oxpack verify <file>, oxpack run <file.oxres> [
 }
 
 /** While a build runs, an interrupt removes its temporary files before the process exits. */
-function cleanUpOnSignals(): () => void {
+function cleanUpOnSignals(out: Progress): () => void {
   const onSignal = (signal: NodeJS.Signals): void => {
     removeTrackedSync();
+    out.stop();
     process.stderr.write(`\n${pc.red('interrupted')}: nothing was written\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };

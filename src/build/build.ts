@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { OxpackError } from '../errors.js';
+import { formatSize, plural } from '../units.js';
 import type { PackedMeta } from '../format/layout.js';
 import { serializeResources } from '../format/writer.js';
 import { oxpackVersion } from '../version.js';
@@ -71,7 +72,8 @@ export interface BuildOptions {
 
 export type BuildStep = 'target' | 'trace' | 'collect' | 'code-cache' | 'serialize' | 'inject';
 export type BuildEvent =
-  | { type: 'step'; step: BuildStep; state: 'start' | 'done'; detail?: string }
+  | { type: 'step'; step: BuildStep; state: 'start' }
+  | { type: 'step'; step: BuildStep; state: 'done'; ms: number; detail?: string }
   | { type: 'diagnostic'; diagnostic: Diagnostic }
   | { type: 'progress'; message: string };
 
@@ -118,7 +120,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const started = performance.now();
     const value = await fn();
     timings[name] = Math.round(performance.now() - started);
-    emit({ type: 'step', step: name, state: 'done', ...(detail ? { detail: detail(value) } : {}) });
+    const text = detail?.(value);
+    emit({ type: 'step', step: name, state: 'done', ms: timings[name], ...(text ? { detail: text } : {}) });
     return value;
   };
   const diagnostics: Diagnostic[] = [];
@@ -165,7 +168,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const traced = await step(
     'trace',
     () => trace({ entry, host, target, external, appRoot: projectRoot, scripts: assetScripts(assets) }),
-    (t) => `${t.files.size} files reached`,
+    (t) => `${plural(t.files.size, 'file')} reached`,
   );
   traced.diagnostics.forEach(report);
   const errors = traced.diagnostics.filter((d) => d.severity === 'error');
@@ -189,7 +192,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       const collected = collectFiles({ traced, host, target, external, assets, output, report });
       return { collected, stats: addResources(collected, collector, host, target, report, place) };
     },
-    (c) => `${c.collected.files.size} files, ${c.collected.packages.length} packages`,
+    (c) => `${plural(c.collected.files.size, 'file')}, ${plural(c.collected.packages.length, 'package')}`,
   );
   const nameOf = (p: string): string => path.relative(collected.base, p).split(path.sep).join('/');
 
@@ -206,7 +209,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           target,
           collector.inMemory('commonjs').filter((m) => !mayCallImport(m)),
         ),
-      (r) => `${r.count} modules, ${(r.bytes / 1e6).toFixed(1)} MB`,
+      (r) => `${plural(r.count, 'module')}, ${formatSize(r.bytes)}`,
     );
   }
 
@@ -247,7 +250,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         }));
       return { blob, fileInstalls: oxidized.fileInstalls, addons };
     },
-    (r) => `${(r.blob.length / 1e6).toFixed(1)} MB`,
+    (r) => formatSize(r.blob.length),
   );
 
   // 5. Write the executable (or the resources file) and any files installed beside it.
@@ -275,7 +278,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         });
       }
     },
-    () => (unchanged ? 'the output already holds this build: nothing injected' : ''),
+    () => (unchanged ? 'the output already holds this build: nothing injected' : formatSize(size)),
   );
   if (target.platform === 'darwin' && !options.resourcesOnly) {
     report({

@@ -12,8 +12,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { OxpackError } from '../errors.js';
 import { atLeast, type TargetInfo } from './target.js';
+import type { PostjectJob } from './postject-worker.js';
 import { track, untrack } from './temp-files.js';
 
 const run = promisify(execFile);
@@ -129,18 +131,20 @@ export function buildsSeaItself(target: TargetInfo): boolean {
   return !target.crossPlatform && atLeast(target.version, [25, 5, 0]);
 }
 
-/** Injects `blob` into a copy of the target Node at a temporary path. LIEF's chatter is kept off stderr. */
+/** Injects `blob` into a copy of the target Node at a temporary path, in a worker thread (postject-worker.ts). */
 export async function inject(binaryCopy: string, blob: Buffer, target: TargetInfo): Promise<void> {
-  const { inject: postjectInject } = await import('postject');
-  const log = console.log;
-  const warn = console.warn;
-  const chatter: string[] = [];
-  console.log = (...args: unknown[]) => void chatter.push(args.join(' '));
-  console.warn = (...args: unknown[]) => void chatter.push(args.join(' '));
+  const job: PostjectJob = {
+    file: binaryCopy,
+    blob,
+    sentinelFuse: SENTINEL_FUSE,
+    ...(target.platform === 'darwin' ? { machoSegmentName: 'NODE_SEA' } : {}),
+  };
   try {
-    await postjectInject(binaryCopy, 'NODE_SEA_BLOB', blob, {
-      sentinelFuse: SENTINEL_FUSE,
-      ...(target.platform === 'darwin' ? { machoSegmentName: 'NODE_SEA' } : {}),
+    await new Promise<void>((resolve, reject) => {
+      const worker = new Worker(new URL('./postject-worker.js', import.meta.url), { workerData: job });
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the injection stopped with exit code ${code}`)));
     });
   } catch (err) {
     throw new OxpackError('OXPACK_INJECT', `could not inject the application into the Node binary: ${(err as Error).message}`, {
@@ -148,9 +152,6 @@ export async function inject(binaryCopy: string, blob: Buffer, target: TargetInf
         ? `${target.binary} does not look like an official Node build with single-executable support`
         : undefined,
     });
-  } finally {
-    console.log = log;
-    console.warn = warn;
   }
 }
 

@@ -3,6 +3,7 @@
  * resources. In an executable the blob is found by its magic bytes and must pass validation.
  */
 import { FORMAT_VERSION, type PackedMeta, type ResourceKind } from '../format/layout.js';
+import { formatSize } from '../units.js';
 import { readPackedFile } from '../format/locate.js';
 
 export interface InspectedEntry {
@@ -75,14 +76,12 @@ export function inspectFile(file: string): InspectReport {
   };
 }
 
-const size = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
-
 export function formatReport(r: InspectReport): string {
   const lines: string[] = [];
   const what =
     r.container === 'executable'
-      ? `oxpack executable (resources at byte ${r.offset}, ${size(r.blobSize)})`
-      : `oxpack resources file (${size(r.blobSize)})`;
+      ? `oxpack executable (resources at byte ${r.offset}, ${formatSize(r.blobSize)})`
+      : `oxpack resources file (${formatSize(r.blobSize)})`;
   lines.push(`${r.file}: ${what}`);
   lines.push(
     `  format version ${r.formatVersion}, written by oxpack ${r.meta.oxpack} for Node ${r.meta.node ?? '?'} ${r.meta.platform ?? ''}`.trimEnd(),
@@ -92,7 +91,7 @@ export function formatReport(r: InspectReport): string {
   lines.push(`  index hash: ${r.indexHash}`);
   lines.push(`  data hash:  ${r.dataHash}`);
   lines.push(
-    `  ${r.totals.files} files, ${r.totals.folders} folders, ${r.totals.links} links; ${size(r.totals.storedSize)} stored for ${size(r.totals.size)} of files`,
+    `  ${r.totals.files} files, ${r.totals.folders} folders, ${r.totals.links} links; ${formatSize(r.totals.storedSize)} stored for ${formatSize(r.totals.size)} of files`,
   );
   lines.push('');
   lines.push(`  ${'kind'.padEnd(12)} ${'size'.padStart(9)} ${'stored'.padStart(9)}  ${'location'.padEnd(11)} path`);
@@ -101,7 +100,7 @@ export function formatReport(r: InspectReport): string {
     const location = e.location === 'in-memory' ? (e.compression === 'none' ? 'memory' : e.compression) : 'beside';
     const suffix = e.location === 'in-memory' ? '' : `  -> ${e.location.slice('filesystem-relative:'.length)}`;
     lines.push(
-      `  ${e.kind.padEnd(12)} ${size(e.size).padStart(9)} ${size(e.storedSize).padStart(9)}  ${location.padEnd(11)} ${e.path}${e.executable ? '*' : ''}${suffix}`,
+      `  ${e.kind.padEnd(12)} ${formatSize(e.size).padStart(9)} ${formatSize(e.storedSize).padStart(9)}  ${location.padEnd(11)} ${e.path}${e.executable ? '*' : ''}${suffix}`,
     );
   }
   return lines.join('\n');

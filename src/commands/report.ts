@@ -13,6 +13,7 @@
  * Fields are only ever added to this schema; a change of meaning gets a new schema name.
  */
 import path from 'node:path';
+import { formatSize, plural } from '../units.js';
 import type { BuildResult } from '../build/build.js';
 import { oxpackVersion } from '../version.js';
 
@@ -39,18 +40,19 @@ export function buildReport(result: BuildResult): Record<string, unknown> {
   };
 }
 
-const mb = (bytes: number): string => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
-
 /** The report as lines for a terminal. */
 export function formatBuildReport(result: BuildResult, cwd: string = process.cwd()): string {
   const lines: string[] = [];
   const rel = (p: string): string => path.relative(cwd, p) || p;
   lines.push(`target: Node ${result.target.version} ${result.target.platform}-${result.target.arch} (${result.target.binary})`);
-  lines.push(`packed: ${result.files} files, ${result.packages.length} packages, ${mb(result.resourcesSize)} of resources`);
+  lines.push(
+    `packed: ${plural(result.files, 'file')}, ${plural(result.packages.length, 'package')}, ${formatSize(result.resourcesSize)} of resources`,
+  );
   const largest = [...result.packages].sort((a, b) => b.bytes - a.bytes).slice(0, 10);
   if (largest.length > 0) {
     lines.push('largest packages:');
-    for (const p of largest) lines.push(`  ${mb(p.bytes).padStart(9)}  ${p.name}${p.version ? `@${p.version}` : ''} (${p.files} files)`);
+    for (const p of largest)
+      lines.push(`  ${formatSize(p.bytes).padStart(9)}  ${p.name}${p.version ? `@${p.version}` : ''} (${p.files} files)`);
   }
   if (result.addons.length > 0) {
     lines.push('native addons:');

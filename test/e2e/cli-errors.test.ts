@@ -128,8 +128,42 @@ describe('the command line refuses bad input clearly', () => {
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(130);
+    expect(result.stderr).toMatch(/interrupted: nothing was written/);
     expect(readdirSync(dir).sort()).toEqual(['app.js', 'package.json']);
   }, 120_000);
+});
+
+describe('terminal output', () => {
+  const build = (env: Record<string, string>) =>
+    run(process.execPath, [cli, 'app.js', '-o', 'app.oxres', '--resources-only'], { cwd: dir, env: cleanEnv(env) });
+
+  test('a pipe gets plain text, even on a CI service; FORCE_COLOR colours it, NO_COLOR does not', async () => {
+    const ci = await build({ CI: 'true' });
+    expect(ci.exitCode).toBe(0);
+    expect(ci.stderr).not.toMatch(/\x1b\[/);
+    // One plain line per finished step, then the summary.
+    expect(ci.stderr).toMatch(/^✓ target: Node v\d+\.\d+\.\d+ linux-x64 \(\d+\.\d s\)$/m);
+    expect(ci.stderr).toMatch(/^✓ trace: 1 file reached \(\d+\.\d s\)$/m);
+    expect(ci.stderr).toMatch(/\nbuilt resources file app\.oxres \(\d+ B\): 2 files, 0 packages, /);
+    const forced = await run(process.execPath, [cli, 'nope.js', '-o', 'out'], { cwd: dir, env: cleanEnv({ FORCE_COLOR: '1' }) });
+    expect(forced.stderr).toMatch(/^\x1b\[31merror\x1b\[39m: the entry point nope\.js does not exist/);
+    expect((await build({ NO_COLOR: '1' })).stderr).not.toMatch(/\x1b\[/);
+    expect((await build({ CI: 'true' }).then(() => oxpack(['app.js', '-o', 'app.oxres', '--resources-only', '-q']))).stderr).toBe('');
+  });
+
+  // `script` (util-linux) runs the build on a pseudo-terminal, as a person at a terminal would.
+  const hasScript = existsSync('/usr/bin/script');
+  (hasScript ? test : test.skip)('a terminal gets a live progress line that is erased when the build ends', async () => {
+    const command = `stty cols 100; ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} app.js -o app.oxres --resources-only`;
+    const r = await run('script', ['-qec', command, '/dev/null'], { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    const out = r.stdout.replace(/\r\n/g, '\n');
+    expect(out).toMatch(/\r\x1b\[2K\x1b\[36m⠋ tracing imports… \d+\.\d s\x1b\[39m/);
+    expect(out).toMatch(/\r\x1b\[2K\x1b\[32m✓\x1b\[39m trace: 1 file reached/);
+    // Every live line was replaced by the step's result; the summary ends the output.
+    expect(out.split('\n').filter((line) => /⠋[^\r]*$/.test(line))).toEqual([]);
+    expect(out).toMatch(/\n\x1b\[32mbuilt\x1b\[39m resources file app\.oxres [^\r\n]*$/);
+  });
 });
 
 describe('help', () => {
@@ -219,7 +253,7 @@ describe('inputs that are fine', () => {
     writeFileSync(path.join(dir, 'app.js'), "require('dep'); try { require('optional-missing'); } catch {}\n");
     const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only', '--report', 'report.json', '--verbose']);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/largest packages:\n\s+[\d.]+ kB\s+dep@2\.0\.0 \(2 files\)/);
+    expect(r.stderr).toMatch(/largest packages:\n\s+\d+ B\s+dep@2\.0\.0 \(2 files\)/);
     const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
     expect(report.schema).toBe('oxpack-report/1');
     expect(report.files).toBe(4);
@@ -232,7 +266,7 @@ describe('inputs that are fine', () => {
   test('a lone script with no package.json anywhere above it builds and runs', async () => {
     rmSync(path.join(dir, 'package.json'));
     const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);
-    expect(r.stderr).toMatch(/^built resources file app\.oxres/);
+    expect(r.stderr).toMatch(/^built resources file app\.oxres/m);
     expect(r.stderr).not.toMatch(/error|warning/);
     expect(r.exitCode).toBe(0);
     const ran = await run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: dir });

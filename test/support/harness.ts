@@ -30,9 +30,12 @@ export interface Scenario {
   env?: Record<string, string>;
 }
 
-/** Environment for the programs under test: no inherited Node options or extra CA bundle. */
+/**
+ * Environment for the programs under test: no inherited Node options or extra CA bundle, and no
+ * colour settings (a CI service may set FORCE_COLOR; messages are compared as plain text).
+ */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
-  return { ...process.env, NODE_OPTIONS: undefined, NODE_EXTRA_CA_CERTS: undefined, ...extra };
+  return { ...process.env, NODE_OPTIONS: undefined, NODE_EXTRA_CA_CERTS: undefined, FORCE_COLOR: undefined, NO_COLOR: undefined, ...extra };
 }
 
 export async function run(file: string, args: string[], options: Options & { input?: string } = {}): Promise<RunResult> {
