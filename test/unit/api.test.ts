@@ -14,7 +14,7 @@ import { findResourcesInPath } from '../../src/api/find-resources.js';
 import { Finder } from '../../src/api/finder.js';
 import { nodeFor } from '../support/nodes.js';
 import { PackedIndex } from '../../src/format/reader.js';
-import { repoRoot } from '../support/harness.js';
+import { cleanEnv, repoRoot } from '../support/harness.js';
 
 let dir: string;
 const write = (name: string, content: string | object): void => {
@@ -180,7 +180,7 @@ describe('the freezing workflow in a fresh process', () => {
         mkdirSync(path.dirname(f.path), { recursive: true });
         writeFileSync(f.path, f.data);
       }`;
-    execFileSync(process.execPath, ['--input-type=module', '-e', freeze], { cwd: out });
+    execFileSync(process.execPath, ['--input-type=module', '-e', freeze], { cwd: out, env: cleanEnv() });
     expect(existsSync(path.join(out, 'data', 'data.json'))).toBe(true);
 
     // The launcher: a few lines with the runtime API, run from another folder.
@@ -194,7 +194,7 @@ finder.run();
 `,
     );
     rmSync(path.join(dir, 'app'), { recursive: true, force: true }); // the sources are gone
-    const stdout = execFileSync(process.execPath, [launcher], { cwd: tmpdir(), encoding: 'utf8' });
+    const stdout = execFileSync(process.execPath, [launcher], { cwd: tmpdir(), encoding: 'utf8', env: cleanEnv() });
     expect(stdout).toBe('sum 5 7 hi\n');
   });
 });

@@ -16,6 +16,7 @@ import { defaultConditions } from '../../src/resolver/conditions.js';
 import { moduleNotFound } from '../../src/resolver/errors.js';
 import { EsmResolver } from '../../src/resolver/esm.js';
 import { lookupPaths } from '../../src/resolver/lookup-paths.js';
+import { cleanEnv } from '../support/harness.js';
 
 let root: string;
 
@@ -217,7 +218,7 @@ function nodeAnswers(kind: 'cjs' | 'esm', cases: [string, string][]): Outcome[] 
           script,
           JSON.stringify(cases.map(([p, r]) => [pathToFileURL(join(root, p)).href, r])),
         ];
-  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', env: cleanEnv() }));
 }
 
 function attempt(fn: () => string): Outcome {
@@ -242,7 +243,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // Asked of a child: jest's sandboxed `process` does not carry process.features.require_module.
 const requireModule =
-  execFileSync(process.execPath, ['-p', 'Boolean(process.features.require_module)'], { encoding: 'utf8' }).trim() === 'true';
+  execFileSync(process.execPath, ['-p', 'Boolean(process.features.require_module)'], { encoding: 'utf8', env: cleanEnv() }).trim() ===
+  'true';
 const conditions = defaultConditions({ requireModule });
 const builtins = new Set(builtinModules.filter((m) => !m.startsWith('node:')));
 
