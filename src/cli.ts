@@ -114,7 +114,7 @@ export function createProgram(): Command {
     .addOption(new Option('--compress <method>', 'compress packed files').argParser(compression))
     .option('--no-code-cache', 'do not add a V8 code cache for the start-up script')
     .option('--resources-only', 'write only the packed resources file (run it with `oxpack run`)')
-    .option('--verify-data', 'check the SHA-256 of all packed data at every start (default: the index only)')
+    .option('--verify-data', 'check the SHA-256 of the index and all packed data at every start (default: the index checksum)')
     .option('--allow-node-options', 'let NODE_OPTIONS (--require, --inspect...) reach the packed app (default: ignored or refused)')
     .option('--report <file>', 'write the build report as JSON (schema oxpack-report/1)')
     .option('-c, --config <file>', 'settings file (default: oxpack.config.json, .mjs or .js in the project root)')
@@ -222,7 +222,7 @@ Commands: oxpack inspect <file>, oxpack verify <file>, oxpack run <file.oxres> [
     });
   program
     .command('verify')
-    .description('check an executable or a resources file completely: index hash, data hash, every entry')
+    .description('check an executable or a resources file completely: index checksum, index and data SHA-256, every entry')
     .argument('<file>', 'an executable built by oxpack, or a .oxres file')
     .addHelpText('after', '\nExample:\n  $ oxpack verify ./server && echo intact   exit status 1 and the damage named otherwise')
     .action((file: string) => {

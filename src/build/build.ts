@@ -53,7 +53,7 @@ export interface BuildOptions {
   codeCache?: boolean;
   /** Let NODE_OPTIONS reach the packed app (default: ignored, or refused where Node cannot ignore it). */
   allowNodeOptions?: boolean;
-  /** Check the data hash at every start, not only the index hash. */
+  /** Check the SHA-256 of the index and of the data at every start, not only the index checksum. */
   verifyData?: boolean;
   /** Write only the packed resources file, to run with `oxpack run` or the Finder API. */
   resourcesOnly?: boolean;

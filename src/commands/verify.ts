@@ -1,7 +1,7 @@
 /**
- * `oxpack verify <file>`: checks an executable or a resources file completely: the index hash, the
+ * `oxpack verify <file>`: checks an executable or a resources file completely: the index checksum and hash, the
  * SHA-256 of all data, and every entry (compressed ones are decompressed). What the executable checks
- * at every start is the index hash only (and the data hash when it was built with --verify-data).
+ * at every start is the index checksum only (and both SHA-256 hashes when it was built with --verify-data).
  */
 import { OxpackError } from '../errors.js';
 import { readPackedFile } from '../format/locate.js';
@@ -17,7 +17,7 @@ export interface VerifyReport {
 export function verifyFile(file: string): VerifyReport {
   const { index } = readPackedFile(file);
   try {
-    index.verifyData();
+    index.verifyHashes();
     for (let i = 1; i < index.count; i++) if (index.kindName(i) !== 'directory' && !index.isFilesystemRelative(i)) index.contents(i);
   } catch (err) {
     throw new OxpackError('OXPACK_DAMAGED', `${file} is damaged: ${(err as Error).message}`, {

@@ -1,5 +1,5 @@
 /**
- * The packed resources format, version 1: constants shared by the writer (build time) and the reader
+ * The packed resources format, version 2: constants shared by the writer (build time) and the reader
  * (run time). docs/format.md is the specification; keep the two in step.
  *
  * Everything is little-endian. Offsets and lengths are u32: postject loads the whole executable into a
@@ -8,7 +8,7 @@
 
 /** "\x89OXPACK\n": the high byte and the newline catch text-mode transfers, as PNG's magic does. */
 export const MAGIC = Uint8Array.of(0x89, 0x4f, 0x58, 0x50, 0x41, 0x43, 0x4b, 0x0a);
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** Fixed header; the section table follows it directly. */
 export const HEADER_SIZE = 104;
@@ -20,8 +20,8 @@ export const H_ENTRY_COUNT = 20;
 export const H_SECTION_COUNT = 24;
 export const H_INDEX_END = 28; // [0, indexEnd) is the index; data sections follow
 export const H_TOTAL_LENGTH = 32;
-export const H_RESERVED = 36;
-export const H_INDEX_HASH = 40; // SHA-256 of [0, indexEnd) with this field zeroed (covers the data hash)
+export const H_CHECKSUM = 36; // MurmurHash3 of [0, indexEnd) with this field zeroed (checksum.ts): checked at every start
+export const H_INDEX_HASH = 40; // SHA-256 of [0, indexEnd) with this field and the checksum zeroed (covers the data hash)
 export const H_DATA_HASH = 72; // SHA-256 of [indexEnd, totalLength)
 export const HASH_SIZE = 32;
 

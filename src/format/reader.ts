@@ -7,7 +7,7 @@
  * accessors hand out views into the caller's buffer, which must not change afterwards.
  */
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { indexChecksum } from './checksum.js';
 import type zlib from 'node:zlib';
 import { builtin } from '../builtins.js';
 import {
@@ -38,6 +38,7 @@ import {
   H_FLAGS,
   H_HEADER_END,
   H_INDEX_END,
+  H_CHECKSUM,
   H_INDEX_HASH,
   H_SECTION_COUNT,
   H_TOTAL_LENGTH,
@@ -58,8 +59,9 @@ export type Verification = 'none' | 'index' | 'full';
 
 export interface IndexOptions {
   /**
-   * 'index' (default) checks the SHA-256 of the index, which is cheap; 'full' also checks the data's;
-   * 'none' checks only the structure (tests and tools that report a hash mismatch themselves).
+   * 'index' (default) checks the index checksum, which is cheap (checksum.ts); 'full' also checks the
+   * SHA-256 of the index and of the data; 'none' checks only the structure (tests and tools that
+   * report a mismatch themselves).
    */
   verify?: Verification;
 }
@@ -124,15 +126,8 @@ export class PackedIndex {
     const indexEnd = buf.readUInt32LE(H_INDEX_END);
     if (indexEnd < headerEnd || indexEnd > total) throw new FormatError(`index end ${indexEnd} is out of range`);
 
-    if (verify !== 'none') {
-      const hash = createHash('sha256')
-        .update(buf.subarray(0, H_INDEX_HASH))
-        .update(new Uint8Array(HASH_SIZE))
-        .update(buf.subarray(H_INDEX_HASH + HASH_SIZE, indexEnd))
-        .digest();
-      if (hash.compare(buf, H_INDEX_HASH, H_INDEX_HASH + HASH_SIZE) !== 0) {
-        throw new FormatError('index hash mismatch: the packed resources are corrupt or were modified');
-      }
+    if (verify !== 'none' && indexChecksum(buf, indexEnd) !== buf.readUInt32LE(H_CHECKSUM)) {
+      throw new FormatError('index checksum mismatch: the packed resources are corrupt or were modified');
     }
 
     const sections = readSectionTable(buf, sectionCount, headerEnd, indexEnd, total);
@@ -149,13 +144,25 @@ export class PackedIndex {
 
     const index = new PackedIndex(buf, count, meta, sections, indexEnd);
     index.validateEntries();
-    if (verify === 'full') index.verifyData();
+    if (verify === 'full') index.verifyHashes();
     return index;
   }
 
-  /** Checks the SHA-256 of the data region against the (index-covered) hash in the header. */
-  verifyData(): void {
+  /**
+   * Checks the SHA-256 of the index and of the data region against the header. Needs node:crypto,
+   * loaded here rather than at start-up (see checksum.ts).
+   */
+  verifyHashes(): void {
     const buf = this.buffer;
+    const { createHash } = builtin<typeof import('node:crypto')>('node:crypto');
+    const indexHash = createHash('sha256')
+      .update(buf.subarray(0, H_CHECKSUM))
+      .update(new Uint8Array(H_INDEX_HASH + HASH_SIZE - H_CHECKSUM))
+      .update(buf.subarray(H_INDEX_HASH + HASH_SIZE, this.indexEnd))
+      .digest();
+    if (indexHash.compare(buf, H_INDEX_HASH, H_INDEX_HASH + HASH_SIZE) !== 0) {
+      throw new FormatError('index hash mismatch: the packed resources are corrupt or were modified');
+    }
     const hash = createHash('sha256').update(buf.subarray(this.indexEnd)).digest();
     if (hash.compare(buf, H_DATA_HASH, H_DATA_HASH + HASH_SIZE) !== 0) {
       throw new FormatError('data hash mismatch: the packed resources are corrupt or were modified');

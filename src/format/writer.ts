@@ -26,11 +26,13 @@ import {
   Flag,
   FORMAT_VERSION,
   HEADER_SIZE,
+  H_CHECKSUM,
   H_DATA_HASH,
   H_ENTRY_COUNT,
   H_HEADER_END,
   H_INDEX_END,
   H_INDEX_HASH,
+  HASH_SIZE,
   H_SECTION_COUNT,
   H_TOTAL_LENGTH,
   H_VERSION,
@@ -43,6 +45,7 @@ import {
   SECTION_RECORD_SIZE,
   type SectionId,
 } from './layout.js';
+import { indexChecksum } from './checksum.js';
 import { invalidNameReason, parentName } from './names.js';
 
 export interface WriterEntry {
@@ -318,12 +321,20 @@ function layout(pending: Pending[], meta: PackedMeta): Buffer {
     out.writeUInt32LE(s.length, rec + 8);
     s.write(out, s.offset);
   });
-  // The data hash is written first so that the index hash also covers it: a valid index vouches for
-  // the data hash, and the full check only has to recompute the data's.
-  createHash('sha256').update(out.subarray(indexEnd, total)).digest().copy(out, H_DATA_HASH);
-  const indexHash = createHash('sha256').update(out.subarray(0, indexEnd)).digest();
-  indexHash.copy(out, H_INDEX_HASH);
+  seal(out, indexEnd);
   return out;
+}
+
+/**
+ * Writes the three integrity fields of a blob whose other bytes are final. Each covers what was
+ * written before it: the data hash, then the index hash (so a valid index vouches for the data hash),
+ * then the index checksum (so the cheap check at every start also covers both hashes).
+ */
+export function seal(out: Buffer, indexEnd: number): void {
+  createHash('sha256').update(out.subarray(indexEnd)).digest().copy(out, H_DATA_HASH);
+  out.fill(0, H_CHECKSUM, H_INDEX_HASH + HASH_SIZE);
+  createHash('sha256').update(out.subarray(0, indexEnd)).digest().copy(out, H_INDEX_HASH);
+  out.writeUInt32LE(indexChecksum(out, indexEnd), H_CHECKSUM);
 }
 
 /** Names are concatenated without alignment or dedupe: every name is distinct. */

@@ -17,8 +17,8 @@
  * ~/Library/Caches/oxpack (macOS), %LOCALAPPDATA%\oxpack\Cache (Windows); addons go to
  * <cache>/addons/<hash>, Node binaries fetched for builds to <cache>/node.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { builtin } from '../builtins.js';
 import os from 'node:os';
 import path from 'node:path';
 import { userCacheDir } from '../cache-location.js';
@@ -146,6 +146,7 @@ export function ownFolders(base: string, parts: string[]): string {
  * behind on failure.
  */
 export function replaceFile(file: string, data: Uint8Array, mode: number): void {
+  const { randomBytes } = builtin<typeof import('node:crypto')>('node:crypto'); // not loaded at every start
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     real.writeFileSync(temp, data, { mode, flag: 'wx' });

@@ -5,14 +5,18 @@
  * (another V8, other flags) only costs the compile it would have cost anyway; rejections are counted
  * and logged by OXPACK_DEBUG=cache.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { builtin } from '../builtins.js';
 import Module from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { userCacheDir } from '../cache-location.js';
 import { ownFolders, replaceFile } from './addon-cache.js';
 import type { FinderCore } from './finder.js';
+
+/** Hex SHA-256, with node:crypto loaded on first use rather than at every start. */
+const sha256 = (text: string): string =>
+  builtin<typeof import('node:crypto')>('node:crypto').createHash('sha256').update(text).digest('hex');
 
 /** The parameters of the function Node wraps a CommonJS module in; the build compiles with the same. */
 export const CJS_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'] as const;
@@ -139,7 +143,7 @@ export class LocalCodeCache {
   private dir(): string | null {
     if (this.folder !== undefined) return this.folder;
     try {
-      const where = createHash('sha256').update(this.finder.root.path).digest('hex').slice(0, 16);
+      const where = sha256(this.finder.root.path).slice(0, 16);
       this.folder = ownFolders(userCacheDir(), ['code', this.finder.index.hash.slice(0, 32), where]);
     } catch (err) {
       this.log?.(`no local code cache: ${(err as Error).message}`);
@@ -150,7 +154,7 @@ export class LocalCodeCache {
 
   private fileFor(name: string): string | undefined {
     const dir = this.dir();
-    return dir ? path.join(dir, `${createHash('sha256').update(name).digest('hex').slice(0, 32)}.cache`) : undefined;
+    return dir ? path.join(dir, `${sha256(name).slice(0, 32)}.cache`) : undefined;
   }
 
   get(name: string): Buffer | undefined {

@@ -10,7 +10,16 @@ export function debugLog(topic: DebugTopic, env: NodeJS.ProcessEnv = process.env
   if (!value || value === '0') return undefined;
   const topics = value.split(',').map((t) => t.trim());
   if (!(value === '1' || value === '*' || topics.includes(topic))) return undefined;
+  if (topic === 'timing') return recordTiming;
   return (message) => {
     process.stderr.write(`oxpack:${topic} ${message}\n`);
   };
+}
+
+// Timings are written at exit: the first write to stderr sets up its stream, a cost that would land
+// in the very steps being timed.
+const timings: string[] = [];
+function recordTiming(message: string): void {
+  if (timings.length === 0) process.once('exit', () => process.stderr.write(timings.map((t) => `oxpack:timing ${t}\n`).join('')));
+  timings.push(message);
 }

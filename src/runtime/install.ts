@@ -4,6 +4,7 @@
  * the function that undoes what can be undone.
  */
 import { installAddonHooks } from './addon-hooks.js';
+import { debugLog } from './debug.js';
 import { installCjsHooks } from './cjs-hooks.js';
 import { installEsmHooks } from './esm-install.js';
 import type { RuntimeFinder } from './finder.js';
@@ -13,10 +14,14 @@ import { VirtualFs } from './vfs.js';
 import { installWorkerHooks } from './worker-hooks.js';
 
 export function installFinder(finder: RuntimeFinder): () => void {
+  const timing = debugLog('timing');
   const host = new FinderHost(finder);
   const undoFs = installFsOverlay(new VirtualFs(finder));
+  timing?.(`fs overlay installed at ${performance.now().toFixed(1)} ms`);
   const esm = installEsmHooks(finder, host);
-  const undo = [undoFs, installCjsHooks(finder, host, esm.ensure), esm.uninstall, installWorkerHooks(finder), installAddonHooks(finder)];
+  const undoCjs = installCjsHooks(finder, host, esm.ensure);
+  timing?.(`module hooks installed at ${performance.now().toFixed(1)} ms`);
+  const undo = [undoFs, undoCjs, esm.uninstall, installWorkerHooks(finder), installAddonHooks(finder)];
 
   return () => {
     for (const u of undo.reverse()) u();

@@ -55,7 +55,7 @@ export function runMain(entry: RuntimeEntry): void {
       throw new Error('no resources file given: run it as `oxpack run <file.oxres> [args...]`');
     }
     if (finder.entryPath === undefined) throw new Error('it names no entry point');
-    if (finder.meta.verifyData) finder.index.verifyData();
+    if (finder.meta.verifyData) finder.index.verifyHashes();
     timing?.(`indexed at ${performance.now().toFixed(1)} ms`);
   } catch (err) {
     const what = sea

@@ -81,7 +81,7 @@ describe('integrity', () => {
     const r = await start(tampered('plain', 'bad-index', 'index'));
     expect(r.exitCode).toBe(70);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^bad-index: the application packed in this executable is damaged: index hash mismatch/);
+    expect(r.stderr).toMatch(/^bad-index: the application packed in this executable is damaged: index checksum mismatch/);
   });
 
   test('tampered data: caught at start with --verify-data, and always by oxpack verify', async () => {

@@ -1,11 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { serializeResources, type WriterEntry } from '../../src/format/writer.js';
+import { seal, serializeResources, type WriterEntry } from '../../src/format/writer.js';
+import { indexChecksum, murmur3 } from '../../src/format/checksum.js';
 import { PackedIndex } from '../../src/format/reader.js';
 import {
   FormatError,
   HEADER_SIZE,
   H_INDEX_END,
+  H_CHECKSUM,
   H_INDEX_HASH,
   H_SECTION_COUNT,
   H_TOTAL_LENGTH,
@@ -108,6 +110,22 @@ describe('packed format round trip', () => {
     );
   });
 
+  test('the index checksum is MurmurHash3 (x86, 32-bit), checked against its published test vectors', () => {
+    const vectors: [string, number][] = [
+      ['', 0],
+      ['test', 0xba6bd213],
+      ['Hello, world!', 0xc0363e43],
+      ['The quick brown fox jumps over the lazy dog', 0x2e4ff723],
+    ];
+    for (const [text, expected] of vectors) expect(murmur3(Buffer.from(text), text.length)).toBe(expected);
+    // Unaligned and aligned copies agree (the reader takes a fast path for aligned buffers).
+    const unaligned = Buffer.alloc(blob.length + 1).fill(0);
+    blob.copy(unaligned, 1);
+    const end = blob.readUInt32LE(H_INDEX_END);
+    expect(indexChecksum(unaligned.subarray(1), end)).toBe(indexChecksum(blob, end));
+    expect(indexChecksum(blob, end)).toBe(blob.readUInt32LE(H_CHECKSUM));
+  });
+
   test('output is deterministic and independent of input order', () => {
     const again = serializeResources([...sample()].reverse(), meta);
     expect(again.equals(blob)).toBe(true);
@@ -180,12 +198,11 @@ describe('the writer refuses bad input', () => {
   });
 });
 
-/** Recomputes the index hash so that structural validation (not the hash) is what a test exercises. */
+/** Recomputes the checksum and hashes so that structural validation (not them) is what a test exercises. */
 function rehash(buf: Buffer): Buffer {
   const indexEnd = Math.min(buf.readUInt32LE(H_INDEX_END), buf.length);
   if (indexEnd < H_INDEX_HASH + 32) return buf;
-  buf.fill(0, H_INDEX_HASH, H_INDEX_HASH + 32);
-  createHash('sha256').update(buf.subarray(0, indexEnd)).digest().copy(buf, H_INDEX_HASH);
+  seal(buf, indexEnd);
   return buf;
 }
 
@@ -225,10 +242,23 @@ describe('the reader refuses corrupt blobs with one clear error', () => {
   });
   test('truncated data', () => expectFormatError(good.subarray(0, good.length - 8), /truncated: the header says/));
   test('trailing bytes', () => expectFormatError(Buffer.concat([good, Buffer.alloc(8)]), /unexpected bytes follow/));
-  test('index hash mismatch', () => {
+  test('index checksum mismatch: any flipped bit of the index, including the SHA-256 fields', () => {
+    const indexEnd = good.readUInt32LE(H_INDEX_END);
+    for (const at of [HEADER_SIZE + 2, H_INDEX_HASH + 5, H_INDEX_HASH + 40, indexEnd - 1]) {
+      const b = copy();
+      b[at] ^= 1;
+      expectFormatError(b, /index checksum mismatch/, 'index');
+    }
     const b = copy();
-    b[HEADER_SIZE + 2] ^= 1;
-    expectFormatError(b, /index hash mismatch/, 'index');
+    b[H_CHECKSUM] ^= 0x80;
+    expectFormatError(b, /index checksum mismatch/, 'index');
+  });
+  test('index hash mismatch (full check only): an index whose checksum was made to match', () => {
+    const b = copy();
+    b[H_INDEX_HASH + 3] ^= 1; // a wrong SHA-256 of the index, with a checksum recomputed over it
+    b.writeUInt32LE(indexChecksum(b, b.readUInt32LE(H_INDEX_END)), H_CHECKSUM);
+    expect(() => PackedIndex.from(b, { verify: 'index' })).not.toThrow();
+    expectFormatError(b, /index hash mismatch/, 'full');
   });
   test('data hash mismatch (full check only)', () => {
     const b = copy();
