@@ -89,6 +89,17 @@ export class ResourceCollector {
     return [...this.placed.values()].filter((p) => p.location === 'in-memory' && p.resource.kind === kind).map((p) => p.resource);
   }
 
+  /** Whether the source of some script resource (CommonJS or ES module, in memory or beside) contains `text`. */
+  scriptsMention(text: string): boolean {
+    const needle = Buffer.from(text, 'utf8');
+    for (const { resource } of this.placed.values()) {
+      if ((resource.kind !== 'commonjs' && resource.kind !== 'module') || !resource.data) continue;
+      const data = resource.data;
+      if (Buffer.from(data.buffer, data.byteOffset, data.length).includes(needle)) return true;
+    }
+    return false;
+  }
+
   has(name: string): boolean {
     return this.placed.has(name);
   }

@@ -191,8 +191,17 @@ export interface PackedMeta {
   localCodeCache?: boolean;
   /** Check the SHA-256 of all data (not only of the index) at every start. */
   verifyData?: boolean;
+  /**
+   * The run-time hooks that cost start-up time and matter only to code that names what they patch,
+   * as the build found them in the packed scripts: 'workers' when one names worker_threads,
+   * 'fs-promises' when one names "promises" (fs.promises, fs/promises). Absent: all are installed
+   * (blobs made through the library API, and apps whose --external packages the build cannot read).
+   */
+  hooks?: OptionalHook[];
   [key: string]: unknown;
 }
+
+export type OptionalHook = 'workers' | 'fs-promises';
 
 /** Thrown by the reader for every malformed blob; never anything else. */
 export class FormatError extends Error {

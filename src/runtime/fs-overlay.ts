@@ -23,9 +23,13 @@ const flagOf = (options: unknown): string | undefined =>
   typeof options === 'object' && options !== null ? (options as { flag?: string }).flag : undefined;
 const bigintOf = (options: unknown): boolean => Boolean((options as { bigint?: boolean } | undefined)?.bigint);
 
-export function installFsOverlay(vfs: VirtualFs): () => void {
+/**
+ * `promises: false` leaves fs.promises alone (and unloaded): for apps whose code never names it
+ * (PackedMeta.hooks).
+ */
+export function installFsOverlay(vfs: VirtualFs, options: { promises?: boolean } = {}): () => void {
   const root = vfs.finder.root;
-  const promises = fs.promises as unknown as Record<string, Fn>;
+  const promises = options.promises === false ? undefined : (fs.promises as unknown as Record<string, Fn>);
   const target = fs as unknown as Record<string, Fn>;
   const restore: (() => void)[] = [];
 
@@ -90,7 +94,7 @@ export function installFsOverlay(vfs: VirtualFs): () => void {
           },
       );
     }
-    if (names.promise) {
+    if (names.promise && promises) {
       replace(
         promises,
         names.promise,

@@ -8,7 +8,8 @@
 import path from 'node:path';
 import { syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import workerThreads from 'node:worker_threads';
+import type workerThreadsModule from 'node:worker_threads';
+import { builtin } from '../builtins.js';
 import type { ResourceSource, RuntimeFinder } from './finder.js';
 
 /** What the runtime needs in a worker to find the resources and the script to run. */
@@ -26,6 +27,8 @@ export const WORKER_LAUNCH = Symbol.for('oxpack.worker');
 type WorkerConstructor = new (filename: string | URL, options?: Record<string, unknown>) => object;
 
 export function installWorkerHooks(finder: RuntimeFinder): () => void {
+  // Loaded here, not at start-up: this runs only for apps that name worker_threads (install.ts).
+  const workerThreads = builtin<typeof workerThreadsModule>('node:worker_threads');
   const exportsObject = workerThreads as unknown as { Worker: WorkerConstructor };
   const Original = exportsObject.Worker;
 

@@ -263,6 +263,36 @@ describe('inputs that are fine', () => {
     expect(report.target.version).toBe(process.version);
   });
 
+  test('hooks the packed code never names are left out, and those it names are installed', async () => {
+    const inspect = async (file: string) => JSON.parse((await oxpack(['inspect', file, '--json'])).stdout).meta.hooks;
+    // No script names fs.promises or worker_threads: neither is patched (nor loaded) at start, so a
+    // name built at run time reaches the real fs.promises, which cannot see packed files (README: limitations).
+    writeFileSync(
+      path.join(dir, 'app.js'),
+      "const fs = require('fs');\nconst p = fs['prom' + 'ises'];\n" +
+        "p.readFile(__filename).then(() => console.log('read'), (e) => console.log(fs.readFileSync(__filename).length > 0, e.code));\n",
+    );
+    expect((await oxpack(['app.js', '-o', 'plain.oxres', '--resources-only'])).exitCode).toBe(0);
+    expect(await inspect('plain.oxres')).toEqual([]);
+    const plain = await run(process.execPath, [cli, 'run', path.join(dir, 'plain.oxres')], { cwd: dir });
+    expect([plain.exitCode, plain.stdout]).toEqual([0, 'true ENOTDIR']); // the container is a file
+    // Named (here in a dependency): patched, and packed files read through it.
+    mkdirSync(path.join(dir, 'node_modules', 'reader'), { recursive: true });
+    writeFileSync(path.join(dir, 'node_modules', 'reader', 'package.json'), '{"name":"reader","version":"1.0.0"}');
+    writeFileSync(
+      path.join(dir, 'node_modules', 'reader', 'index.js'),
+      "module.exports = (f) => require('fs').promises.readFile(f, 'utf8'); // and worker_threads\n",
+    );
+    writeFileSync(path.join(dir, 'app.js'), "require('reader')(__filename).then((t) => console.log(t.length > 0));\n");
+    expect((await oxpack(['app.js', '-o', 'named.oxres', '--resources-only'])).exitCode).toBe(0);
+    expect(await inspect('named.oxres')).toEqual(['workers', 'fs-promises']);
+    const named = await run(process.execPath, [cli, 'run', path.join(dir, 'named.oxres')], { cwd: dir });
+    expect([named.exitCode, named.stdout]).toEqual([0, 'true']);
+    // With --external packages the build cannot see every script: all hooks.
+    expect((await oxpack(['app.js', '-o', 'ext.oxres', '--resources-only', '--external', 'reader'])).exitCode).toBe(0);
+    expect(await inspect('ext.oxres')).toBeUndefined();
+  });
+
   test('a lone script with no package.json anywhere above it builds and runs', async () => {
     rmSync(path.join(dir, 'package.json'));
     const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);
