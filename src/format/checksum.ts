@@ -19,13 +19,13 @@ export function indexChecksum(buf: Uint8Array, end: number): number {
   return murmur3(buf, end, SKIPPED_WORD);
 }
 
-/** MurmurHash3_x86_32 with seed 0 of bytes [0, end), the 32-bit word number `zeroWord` read as 0. */
-export function murmur3(buf: Uint8Array, end: number, zeroWord = -1): number {
+/** MurmurHash3_x86_32 of bytes [0, end), the 32-bit word number `zeroWord` read as 0. */
+export function murmur3(buf: Uint8Array, end: number, zeroWord = -1, seed = 0): number {
   const words = end >>> 2;
   // A Uint32Array view needs 4-byte alignment and a little-endian host; otherwise read word by word.
   const view = LITTLE_ENDIAN && buf.byteOffset % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, words) : undefined;
   const data = new DataView(buf.buffer, buf.byteOffset, end);
-  let h = 0;
+  let h = seed | 0;
   for (let i = 0; i < words; i++) {
     let k = i === zeroWord ? 0 : view ? view[i]! : data.getUint32(i * 4, true);
     k = Math.imul(k, C1);

@@ -6,7 +6,7 @@
  * and logged by OXPACK_DEBUG=cache.
  */
 import fs from 'node:fs';
-import { builtin } from '../builtins.js';
+import { murmur3 } from '../format/checksum.js';
 import Module from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -14,9 +14,16 @@ import { userCacheDir } from '../cache-location.js';
 import { ownFolders, replaceFile } from './addon-cache.js';
 import type { FinderCore } from './finder.js';
 
-/** Hex SHA-256, with node:crypto loaded on first use rather than at every start. */
-const sha256 = (text: string): string =>
-  builtin<typeof import('node:crypto')>('node:crypto').createHash('sha256').update(text).digest('hex');
+/**
+ * A 64-bit hex digest of `text` for file names (two MurmurHash3 seeds), without node:crypto, whose
+ * loading would cost more than the caches save. Uniqueness is not relied on: each cache file starts
+ * with the module name it belongs to, checked when it is read.
+ */
+function nameDigest(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  const hex = (n: number): string => n.toString(16).padStart(8, '0');
+  return hex(murmur3(bytes, bytes.length, -1, 0x6f78)) + hex(murmur3(bytes, bytes.length, -1, 0x7061636b));
+}
 
 /** The parameters of the function Node wraps a CommonJS module in; the build compiles with the same. */
 export const CJS_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'] as const;
@@ -143,7 +150,7 @@ export class LocalCodeCache {
   private dir(): string | null {
     if (this.folder !== undefined) return this.folder;
     try {
-      const where = sha256(this.finder.root.path).slice(0, 16);
+      const where = nameDigest(this.finder.root.path);
       this.folder = ownFolders(userCacheDir(), ['code', this.finder.index.hash.slice(0, 32), where]);
     } catch (err) {
       this.log?.(`no local code cache: ${(err as Error).message}`);
@@ -154,7 +161,12 @@ export class LocalCodeCache {
 
   private fileFor(name: string): string | undefined {
     const dir = this.dir();
-    return dir ? path.join(dir, `${sha256(name).slice(0, 32)}.cache`) : undefined;
+    return dir ? path.join(dir, `${nameDigest(name)}.cache`) : undefined;
+  }
+
+  /** A cache file is this header, then V8's data: a file made for another module is never used. */
+  private static header(name: string): Buffer {
+    return Buffer.from(`oxpack-code-cache 1 ${name}\n`, 'utf8');
   }
 
   get(name: string): Buffer | undefined {
@@ -162,7 +174,11 @@ export class LocalCodeCache {
     if (!file) return undefined;
     try {
       const st = fs.lstatSync(file);
-      return st.isFile() && st.size > 0 ? fs.readFileSync(file) : undefined;
+      if (!st.isFile()) return undefined;
+      const bytes = fs.readFileSync(file);
+      const header = LocalCodeCache.header(name);
+      if (bytes.length <= header.length || !bytes.subarray(0, header.length).equals(header)) return undefined;
+      return bytes.subarray(header.length);
     } catch {
       return undefined;
     }
@@ -188,7 +204,7 @@ export class LocalCodeCache {
       const file = this.fileFor(name);
       if (!file) return;
       try {
-        replaceFile(file, data, 0o600);
+        replaceFile(file, Buffer.concat([LocalCodeCache.header(name), data]), 0o600);
       } catch (err) {
         this.log?.(`cannot write the code cache of ${name}: ${(err as Error).message}`);
       }
