@@ -50,6 +50,12 @@ const apps = [
     ],
   },
   {
+    name: 'ESLint 9 (API)',
+    fixture: 'eslint-api',
+    entry: 'lint.js',
+    runs: [{ label: 'lint one file', args: [], exitCode: 1 }],
+  },
+  {
     name: 'express 5 server',
     fixture: 'express-static',
     entry: 'server.js',

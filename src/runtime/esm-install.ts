@@ -6,6 +6,7 @@
  */
 import Module from 'node:module';
 import type { RuntimeFinder } from './finder.js';
+import { debugLog } from './debug.js';
 import { createEsmHooks } from './esm-hooks.js';
 import type { FinderHost } from './host.js';
 
@@ -60,7 +61,9 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost): EsmHoo
       external: [...external],
       commonjsWithoutSource: !translatorLoaded,
     };
+    const started = performance.now();
     register.call(Module, url, { data });
+    debugLog('timing')?.(`ES module hooks thread started in ${(performance.now() - started).toFixed(1)} ms`);
   };
   // Hooks registered with module.register() cannot be removed.
   return { ensure, uninstall: () => undefined };

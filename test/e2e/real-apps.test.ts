@@ -1,6 +1,7 @@
 /**
  * The real apps issue 2 is done with: an express 5 server serving static files packed with assets, a
- * yargs 17 CLI, and the TypeScript compiler's own CLI (which reads its lib.*.d.ts through fs).
+ * yargs 17 CLI, the TypeScript compiler's own CLI (which reads its lib.*.d.ts through fs), and ESLint 9
+ * through its API (hundreds of modules, rules loaded lazily).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
@@ -116,5 +117,33 @@ describe('TypeScript compiler CLI', () => {
   test('the failing check really reports the error', () => {
     expect(expected.get('type-check fails')!.stdout).toContain("error TS2322: Type 'number' is not assignable to type 'string'");
     expect(expected.get('type-check passes')!.exitCode).toBe(0);
+  });
+});
+
+describe('ESLint 9 through its API', () => {
+  let app: PackedApp;
+  const scenarios = [
+    { name: 'findings and exit code', args: [] },
+    { name: 'a clean file', args: ['clean'] },
+  ];
+  beforeAll(async () => {
+    app = await packFixture('eslint-api', { entry: 'lint.js', scenarios });
+  }, BUILD_TIMEOUT);
+  afterAll(() => app?.cleanup());
+
+  test.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
+    const expected = app.node.get(scenario.name)!;
+    const actual = await app.run(scenario);
+    expect(actual.stdout).toBe(expected.stdout);
+    expect(actual.stderr).toBe(expected.stderr);
+    expect(actual.exitCode).toBe(expected.exitCode);
+  });
+
+  test('node reported the findings the scenario is about', () => {
+    const findings = app.node.get('findings and exit code')!;
+    expect(findings.stdout).toContain('no-unused-vars');
+    expect(findings.stdout).toContain('no-debugger');
+    expect(findings.exitCode).toBe(1);
+    expect(app.node.get('a clean file')!.stdout).toBe('0 errors, 0 warnings');
   });
 });
