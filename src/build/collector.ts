@@ -8,7 +8,7 @@ import { invalidNameReason } from '../format/names.js';
 import type { ResourceKind } from '../format/layout.js';
 import type { WriterEntry } from '../format/writer.js';
 import { OxpackError } from '../errors.js';
-import { callsImport } from './parse.js';
+import { importCalls } from './parse.js';
 
 export type ResourceLocation = 'in-memory' | 'filesystem-relative';
 
@@ -22,6 +22,8 @@ export interface Resource {
   executable?: boolean;
   /** CommonJS only: the code contains import(). Computed from the data when not given. */
   dynamicImport?: boolean;
+  /** CommonJS only, with dynamicImport: every import() is an expression of its own code (parse.ts importCalls). */
+  importExpressionsOnly?: boolean;
   /** V8 code cache for a module, produced by the target Node. */
   codeCache?: Uint8Array;
   /** Where the resource was read from, for reports. */
@@ -141,7 +143,10 @@ export class ResourceCollector {
       const data = resource.data ?? new Uint8Array(0);
       const entry: WriterEntry = { name, kind: resource.kind };
       if (resource.executable) entry.executable = true;
-      if (mayCallImport(resource)) entry.dynamicImport = true;
+      if (mayCallImport(resource)) {
+        entry.dynamicImport = true;
+        if (resource.importExpressionsOnly) entry.importExpressionsOnly = true;
+      }
       if (resource.codeCache) entry.codeCache = resource.codeCache;
       if (location === 'filesystem-relative') {
         const path = prefix ? `${prefix}/${name}` : name;
@@ -167,7 +172,9 @@ export function mayCallImport(resource: Resource): boolean {
   if (resource.kind !== 'commonjs') return false;
   if (resource.dynamicImport === undefined) {
     const data = resource.data ?? new Uint8Array(0);
-    resource.dynamicImport = callsImport(Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8'));
+    const calls = importCalls(Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8'));
+    resource.dynamicImport = calls !== 'none';
+    resource.importExpressionsOnly = calls === 'expressions';
   }
   return resource.dynamicImport;
 }

@@ -301,27 +301,37 @@ function templateParts(node: AnyNode): string[] | undefined {
 const IMPORT_CALL = /\bimport\s*\(/;
 
 export function callsImport(source: string): boolean {
-  if (!IMPORT_CALL.test(source)) return false;
+  return importCalls(source) !== 'none';
+}
+
+/**
+ * How CommonJS code may call import(): not at all, only through import() expressions of its own
+ * (which the runtime can see coming: runtime/cjs-hooks.ts), or possibly from code it makes from
+ * strings (or code that does not tokenize), which needs the ES module hooks ready before it runs.
+ */
+export function importCalls(source: string): 'none' | 'expressions' | 'strings' {
+  if (!IMPORT_CALL.test(source)) return 'none';
   try {
     let previous: unknown;
     let previousName: string | undefined;
     let sawImport = false;
+    let expression = false;
     let importInString = false;
     let makesCode = false;
     for (const token of tokenizer(source, { ecmaVersion: 'latest', allowHashBang: true, allowReturnOutsideFunction: true })) {
-      if (sawImport && token.type === tokTypes.parenL) return true;
+      if (sawImport && token.type === tokTypes.parenL) expression = true;
       const value = (token as { value?: unknown }).value;
       if ((token.type === tokTypes.string || token.type === tokTypes.template) && IMPORT_CALL.test(String(value))) importInString = true;
       // Function(...), new Function(...), eval(...): strings may become code
       if (token.type === tokTypes.parenL && (previousName === 'Function' || previousName === 'eval')) makesCode = true;
-      if (importInString && makesCode) return true;
+      if (importInString && makesCode) return 'strings';
       previousName = token.type === tokTypes.name && previous !== tokTypes.dot ? String(value) : undefined;
       sawImport = token.type === tokTypes._import && previous !== tokTypes.dot && previous !== tokTypes.questionDot;
       previous = token.type;
     }
-    return false;
+    return expression ? 'expressions' : 'none';
   } catch {
-    return true;
+    return 'strings';
   }
 }
 

@@ -96,8 +96,14 @@ export const Flag = {
    * hooks thread (costly) only for ES modules and for code flagged so.
    */
   dynamicImport: 4,
+  /**
+   * Set with dynamicImport when every import() of the module is an import() expression in its own
+   * code (none in code it builds from strings with Function or eval): on Node 20-22.14 the runtime can
+   * then start the hooks thread at the first import() call instead of when the module loads.
+   */
+  importExpressionsOnly: 8,
 } as const;
-export const KNOWN_FLAGS = Flag.executable | Flag.filesystemRelative | Flag.dynamicImport;
+export const KNOWN_FLAGS = Flag.executable | Flag.filesystemRelative | Flag.dynamicImport | Flag.importExpressionsOnly;
 
 export const Compression = { none: 0, brotli: 1, gzip: 2 } as const;
 export type CompressionCode = (typeof Compression)[keyof typeof Compression];

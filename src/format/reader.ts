@@ -229,6 +229,11 @@ export class PackedIndex {
     return (this.entries[i * ENTRY_RECORD_SIZE + E_FLAGS]! & Flag.dynamicImport) !== 0;
   }
 
+  /** A module that calls import() only through import() expressions in its own code. */
+  importsInExpressionsOnly(i: number): boolean {
+    return (this.entries[i * ENTRY_RECORD_SIZE + E_FLAGS]! & Flag.importExpressionsOnly) !== 0;
+  }
+
   compression(i: number): CompressionName {
     return COMPRESSION_NAMES[this.entries[i * ENTRY_RECORD_SIZE + E_COMPRESSION]!]!;
   }
@@ -369,6 +374,8 @@ export class PackedIndex {
       if (compression > Compression.gzip) throw new FormatError(`${label(i)}: unknown compression ${compression}`);
       if (flags & Flag.dynamicImport && kind !== Kind.commonjs)
         throw new FormatError(`${label(i)}: only CommonJS modules can be flagged as calling import()`);
+      if (flags & Flag.importExpressionsOnly && !(flags & Flag.dynamicImport))
+        throw new FormatError(`${label(i)}: flagged as calling import() in expressions only, but not as calling import()`);
       const special = kind === Kind.directory || kind === Kind.symlink;
       const relative = (flags & Flag.filesystemRelative) !== 0;
       if (special && relative) throw new FormatError(`${label(i)}: a ${KIND_NAMES[kind]} cannot be filesystem-relative`);

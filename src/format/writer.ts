@@ -55,6 +55,8 @@ export interface WriterEntry {
   executable?: boolean;
   /** A CommonJS module whose code contains an import() expression (see build/parse.ts callsImport). */
   dynamicImport?: boolean;
+  /** With dynamicImport: every import() is an expression in the module's own code (parse.ts importCalls). */
+  importExpressionsOnly?: boolean;
   /** File contents (in-memory entries) or link text (symlinks, relative to the link's directory). */
   data?: Uint8Array;
   /** Filesystem-relative entries: where the file lives, relative to the finder's origin. */
@@ -164,6 +166,9 @@ function pendingFile(entry: WriterEntry): Pending {
   if (entry.dynamicImport) {
     if (kind !== Kind.commonjs) throw new WriterError(`entry "${entry.name}" is not CommonJS but is flagged as calling import()`);
     flags |= Flag.dynamicImport;
+    if (entry.importExpressionsOnly) flags |= Flag.importExpressionsOnly;
+  } else if (entry.importExpressionsOnly) {
+    throw new WriterError(`entry "${entry.name}" is flagged as calling import() only in expressions but not as calling import()`);
   }
   let payload: Uint8Array;
   let size: number;

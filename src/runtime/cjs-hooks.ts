@@ -65,7 +65,12 @@ const LOCAL_CACHE_MIN_SIZE = 32 * 1024;
  * @param ensureEsm called before a packed ES module, or packed code that may import() one, is compiled:
  *   the ES module hooks must be in place by then.
  */
-export function installCjsHooks(finder: FinderCore, host: FinderHost, ensureEsm: () => void = () => undefined): () => void {
+export function installCjsHooks(
+  finder: FinderCore,
+  host: FinderHost,
+  ensureEsm: () => void = () => undefined,
+  deferredImport?: () => symbol,
+): () => void {
   const M = Module as unknown as ModuleStatics;
   const root = finder.root;
   const index = finder.index;
@@ -150,7 +155,10 @@ export function installCjsHooks(finder: FinderCore, host: FinderHost, ensureEsm:
     const i = packedEntry(filename);
     if (i === undefined) return originals.js.call(this, module, filename);
     const source = finder.contents(i).toString('utf8');
-    if (index.kind(i) === Kind.module || index.callsImport(i)) ensureEsm();
+    // Code whose import() calls are all its own expressions starts the hooks at its first call, where
+    // they start on demand (esm-install.ts deferUntilFirstImport); other code that may call it, now.
+    const deferred = deferredImport && index.callsImport(i) && index.importsInExpressionsOnly(i) && !debugging;
+    if (index.kind(i) === Kind.module || (index.callsImport(i) && !deferred)) ensureEsm();
     if (index.kind(i) === Kind.module) {
       if ((process.features as { require_module?: boolean }).require_module) {
         // Node's require(esm); for the main module it hands over to the ES module loader (with our
@@ -169,8 +177,8 @@ export function installCjsHooks(finder: FinderCore, host: FinderHost, ensureEsm:
       }
       throw nodeError('ERR_REQUIRE_ESM', `require() of ES Module ${filename} not supported.`);
     }
-    // Code that calls import() compiles from source: a cached compile would need the experimental
-    // vm.USE_MAIN_CONTEXT_DEFAULT_LOADER to reach the loader, which warns on the app's stderr.
+    if (deferred && compileAndRun(module as never, source, filename, { importModuleDynamically: deferredImport() }).ran) return;
+    // Other code that calls import() compiles from source (Node's own loader gives it its import()).
     if (!index.callsImport(i)) {
       const cache = useCodeCache ? index.codeCache(i) : undefined;
       if (cache && compileAndRun(module as never, source, filename, { cachedData: cache }, codeCacheStats, logCache).ran) return;

@@ -104,7 +104,7 @@ export function compileAndRun(
   mod: ModuleLike,
   source: string,
   filename: string,
-  options: { cachedData?: Buffer; onProduced?: (cache: Buffer) => void },
+  options: { cachedData?: Buffer; onProduced?: (cache: Buffer) => void; importModuleDynamically?: symbol },
   stats: CodeCacheStats = codeCacheStats,
   log?: (message: string) => void,
 ): CompileResult {
@@ -114,6 +114,7 @@ export function compileAndRun(
       filename,
       ...(options.cachedData ? { cachedData: options.cachedData } : {}),
       ...(options.onProduced ? { produceCachedData: true } : {}),
+      ...(options.importModuleDynamically ? { importModuleDynamically: options.importModuleDynamically as never } : {}),
     }) as typeof fn;
   } catch {
     return { ran: false };

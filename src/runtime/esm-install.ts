@@ -5,6 +5,7 @@
  * bytes) and answers from there.
  */
 import Module from 'node:module';
+import vm from 'node:vm';
 import type { RuntimeFinder } from './finder.js';
 import { debugLog } from './debug.js';
 import { createEsmHooks } from './esm-hooks.js';
@@ -28,6 +29,12 @@ export interface HooksThreadData {
 export interface EsmHooksHandle {
   ensure(): void;
   uninstall(): void;
+  /**
+   * Set where the hooks are started on demand (a module.register() thread): CommonJS code whose only
+   * import() calls are its own import() expressions is compiled with the option this returns, and the
+   * hooks start at its first import() call rather than when it loads (see deferUntilFirstImport).
+   */
+  deferredImport?: () => symbol;
 }
 
 export function installEsmHooks(finder: RuntimeFinder, host: FinderHost): EsmHooksHandle {
@@ -66,5 +73,41 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost): EsmHoo
     debugLog('timing')?.(`ES module hooks thread started in ${(performance.now() - started).toFixed(1)} ms`);
   };
   // Hooks registered with module.register() cannot be removed.
-  return { ensure, uninstall: () => undefined };
+  const deferredImport = deferUntilFirstImport(ensure);
+  return { ensure, uninstall: () => undefined, ...(deferredImport ? { deferredImport } : {}) };
+}
+
+/**
+ * Many CommonJS packages hold an import() they seldom reach (ESLint loads config files with it), and
+ * starting the hooks thread when such a module loads costs 25-35 ms of every start. Compiled with
+ * vm's USE_MAIN_CONTEXT_DEFAULT_LOADER, their import() calls reach the same loader as Node's own
+ * CommonJS loader would send them to, relative to the module's file; Node announces the first such
+ * call with an ExperimentalWarning, emitted synchronously before it resolves anything. That moment
+ * starts the hooks, and the warning, which is about oxpack's choice and not the app's, is not shown.
+ * Returns what gives the option to compile with (watching for that warning from the first time it is
+ * asked for), or undefined where this line's vm lacks it.
+ */
+function deferUntilFirstImport(ensure: () => void): (() => symbol) | undefined {
+  const loader = (vm.constants as unknown as { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (typeof loader !== 'symbol') return undefined;
+  let armed = false;
+  let original = process.emitWarning;
+  const watcher = function (this: unknown, warning: string | Error, ...rest: unknown[]): void {
+    const text = typeof warning === 'string' ? warning : warning?.message;
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    if (type === 'ExperimentalWarning' && typeof text === 'string' && text.startsWith('vm.USE_MAIN_CONTEXT_DEFAULT_LOADER')) {
+      if (process.emitWarning === watcher) process.emitWarning = original;
+      ensure();
+      return;
+    }
+    return (original as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  return () => {
+    if (!armed) {
+      armed = true;
+      original = process.emitWarning; // whatever it is by now, the app's own wrapper included
+      process.emitWarning = watcher;
+    }
+    return loader;
+  };
 }

@@ -24,7 +24,7 @@ export function installFinder(finder: RuntimeFinder): () => void {
   const undoFs = installFsOverlay(new VirtualFs(finder), { promises: wants('fs-promises') });
   timing?.(`fs overlay installed at ${performance.now().toFixed(1)} ms`);
   const esm = installEsmHooks(finder, host);
-  const undoCjs = installCjsHooks(finder, host, esm.ensure);
+  const undoCjs = installCjsHooks(finder, host, esm.ensure, esm.deferredImport);
   timing?.(`module hooks installed at ${performance.now().toFixed(1)} ms`);
   const undo = [undoFs, undoCjs, esm.uninstall, installAddonHooks(finder)];
   if (wants('workers')) undo.push(installWorkerHooks(finder));

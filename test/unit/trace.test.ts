@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DiskHost } from '../../src/build/disk-host.js';
 import { packageClosure, packageRootOf, listPackage } from '../../src/build/packages.js';
-import { callsImport, findReferences } from '../../src/build/parse.js';
+import { callsImport, findReferences, importCalls } from '../../src/build/parse.js';
 import { hostTarget } from '../../src/build/target.js';
 import { trace } from '../../src/build/trace.js';
 
@@ -81,6 +81,15 @@ describe('findReferences', () => {
     expect(callsImport('module.exports = 1')).toBe(false);
     // what does not tokenize counts as calling it: only start-up time is at stake
     expect(callsImport('import( = ')).toBe(true);
+  });
+
+  test('importCalls tells import() expressions from import() made from strings (which need the hooks early)', () => {
+    expect(importCalls('module.exports = 1')).toBe('none');
+    expect(importCalls('exports.load = (p) => import(p); // Function(x)')).toBe('expressions');
+    expect(importCalls("exports.load = (p) => import(p); const f = new Function('s', 'return import(s)');")).toBe('strings');
+    expect(importCalls("const f = Function('s', 'return import(s)');")).toBe('strings');
+    // code that does not tokenize (here an unterminated string) gets the early hooks
+    expect(importCalls('import("x"); const s = "unterminated')).toBe('strings');
   });
 
   test('hashbang and top-level return in CommonJS', () => {
