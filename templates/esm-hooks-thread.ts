@@ -15,7 +15,8 @@ export function initialize(data: HooksThreadData): void {
   // The main thread has verified these bytes already.
   const bytes =
     data.source.kind === 'sea' ? getRawAsset('oxpack') : data.source.kind === 'file' ? readFileSync(data.source.file) : data.source.bytes;
-  finder.indexBytes(bytes as ArrayBuffer, { verify: 'none' });
+  // The SEA asset and bytes handed over cannot have changed since; a resources file could have.
+  finder.indexBytes(bytes as ArrayBuffer, { verify: data.source.kind === 'file' ? 'none' : 'trusted' });
   hooks = createEsmHooks(finder, new FinderHost(finder), {
     external: new Set(data.external),
     commonjsWithoutSource: data.commonjsWithoutSource,

@@ -55,13 +55,15 @@ import {
   SECTION_RECORD_SIZE,
 } from './layout.js';
 
-export type Verification = 'none' | 'index' | 'full';
+export type Verification = 'trusted' | 'none' | 'index' | 'full';
 
 export interface IndexOptions {
   /**
    * 'index' (default) checks the index checksum, which is cheap (checksum.ts); 'full' also checks the
    * SHA-256 of the index and of the data; 'none' checks only the structure (tests and tools that
-   * report a mismatch themselves).
+   * report a mismatch themselves); 'trusted' skips the per-entry checks too, for bytes that already
+   * passed them in this process and cannot have changed since (the SEA asset, read by a worker or
+   * the hooks thread after the main thread validated it).
    */
   verify?: Verification;
 }
@@ -126,7 +128,7 @@ export class PackedIndex {
     const indexEnd = buf.readUInt32LE(H_INDEX_END);
     if (indexEnd < headerEnd || indexEnd > total) throw new FormatError(`index end ${indexEnd} is out of range`);
 
-    if (verify !== 'none' && indexChecksum(buf, indexEnd) !== buf.readUInt32LE(H_CHECKSUM)) {
+    if ((verify === 'index' || verify === 'full') && indexChecksum(buf, indexEnd) !== buf.readUInt32LE(H_CHECKSUM)) {
       throw new FormatError('index checksum mismatch: the packed resources are corrupt or were modified');
     }
 
@@ -143,7 +145,7 @@ export class PackedIndex {
     const meta = readMeta(buf, sections.get(Section.meta)!);
 
     const index = new PackedIndex(buf, count, meta, sections, indexEnd);
-    index.validateEntries();
+    if (verify !== 'trusted') index.validateEntries();
     if (verify === 'full') index.verifyHashes();
     return index;
   }

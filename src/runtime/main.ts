@@ -91,7 +91,8 @@ function runWorker(entry: RuntimeEntry, launch: WorkerLaunch): void {
   equip(finder, entry, sea);
   if (launch.source.kind === 'sea') {
     finder.source = launch.source;
-    finder.indexBytes(getRawAsset(ASSET_KEY) as ArrayBuffer);
+    // The main thread validated this asset, which is read-only memory of the executable.
+    finder.indexBytes(getRawAsset(ASSET_KEY) as ArrayBuffer, { verify: 'trusted' });
   } else {
     finder.indexFile(launch.source.file);
   }

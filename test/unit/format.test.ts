@@ -329,6 +329,14 @@ describe('the reader refuses corrupt blobs with one clear error', () => {
     const b = copy();
     b[entriesStart(b) + 32 + 8] = 42;
     expectFormatError(b, /unknown kind 42/);
+    // 'trusted' (bytes another thread validated) reads the header and sections only
+    expect(() => PackedIndex.from(b, { verify: 'trusted' })).not.toThrow();
+  });
+  test('the expressions-only import() flag without the import() flag', () => {
+    const b = copy();
+    const i = PackedIndex.from(good).find('main.js');
+    b[entriesStart(b) + i * 32 + 9] |= 8;
+    expectFormatError(b, /flagged as calling import\(\) in expressions only/);
   });
   test('the import() flag on an entry that is not CommonJS', () => {
     const b = copy();
