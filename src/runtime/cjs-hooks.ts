@@ -16,7 +16,7 @@ import { CjsResolver, isRelative } from '../resolver/cjs.js';
 import { defaultConditions } from '../resolver/conditions.js';
 import { moduleNotFound, nodeError } from '../resolver/errors.js';
 import { parsePackageName } from '../resolver/esm.js';
-import { canUseCodeCache, codeCacheStats, compileAndRun, LocalCodeCache } from './code-cache.js';
+import { canUseCodeCache, codeCacheStats, compileAndRun, LocalCodeCache, runAsScript } from './code-cache.js';
 import { debugLog } from './debug.js';
 import { fsError } from './fs-errors.js';
 import type { FinderCore } from './finder.js';
@@ -186,15 +186,20 @@ export function installCjsHooks(
       if (localCache && source.length >= LOCAL_CACHE_MIN_SIZE) {
         const name = index.name(i);
         const local = localCache.get(name);
-        const result = compileAndRun(
+        const result = runAsScript(
           module as never,
           source,
           filename,
-          local ? { cachedData: local } : { onProduced: (cache: Buffer) => localCache.put(name, cache) },
+          {
+            ...(local ? { cachedData: local } : {}),
+            // Made at exit, after the run compiled what it needed; again when V8 refused this one.
+            beforeRun: (script, rejected) => {
+              if (!local || rejected) localCache.putAtExit(name, script);
+            },
+          },
           codeCacheStats,
           logCache,
         );
-        if (result.rejected) localCache.drop(name); // made again at the next start
         if (result.ran) return;
       }
     }

@@ -133,6 +133,48 @@ export function compileAndRun(
 }
 
 /**
+ * Node 20's local code cache compiles a module as a vm.Script rather than a function: a script can
+ * make its cache at any time (LocalCodeCache.putAtExit), so the cache holds the functions the run
+ * compiled as well as the top level. The script is a function expression whose body starts on its
+ * second line, compiled with lineOffset -1: every line and column in stack traces is the file's own.
+ * A hashbang line, which is only valid at the very start of a script, becomes a comment of the same
+ * length.
+ */
+export function runAsScript(
+  mod: ModuleLike,
+  source: string,
+  filename: string,
+  options: { cachedData?: Buffer; beforeRun?: (script: vm.Script, rejected: boolean) => void },
+  stats: CodeCacheStats = codeCacheStats,
+  log?: (message: string) => void,
+): CompileResult {
+  const { cachedData } = options;
+  const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
+  let script: vm.Script;
+  try {
+    script = new vm.Script(`(function (${CJS_PARAMETERS.join(', ')}) {\n${body}\n})`, {
+      filename,
+      lineOffset: -1,
+      ...(cachedData ? { cachedData } : {}),
+    });
+  } catch {
+    return { ran: false };
+  }
+  const result: CompileResult = { ran: true };
+  if (cachedData) {
+    result.rejected = script.cachedDataRejected === true;
+    if (result.rejected) stats.rejected++;
+    else stats.used++;
+    log?.(`${result.rejected ? 'rejected' : 'used'} ${filename}`);
+  }
+  // Before the module runs: it may end the process (a CLI calling process.exit).
+  options.beforeRun?.(script, result.rejected === true);
+  const fn = script.runInThisContext() as (...args: unknown[]) => unknown;
+  fn.call(mod.exports, mod.exports, makeRequire(mod), mod, filename, path.dirname(filename));
+  return result;
+}
+
+/**
  * Node 20: a cache must be made under the file name it will be consumed with (its V8 keeps that name),
  * which only this machine knows (the executable's location is part of it). So the first start makes
  * the caches and writes them to the user's cache folder, <cache>/code/<blob hash>/<location hash>/,
@@ -141,7 +183,7 @@ export function compileAndRun(
  */
 export class LocalCodeCache {
   private folder: string | null | undefined;
-  private readonly pending = new Map<string, Buffer>();
+  private readonly pending = new Map<string, vm.Script>();
 
   constructor(
     private readonly finder: FinderCore,
@@ -185,27 +227,21 @@ export class LocalCodeCache {
     }
   }
 
-  drop(name: string): void {
-    const file = this.fileFor(name);
-    try {
-      if (file) fs.unlinkSync(file);
-    } catch {
-      // already gone
-    }
-  }
-
-  /** Keeps a cache to write at exit (writing then keeps it off the start-up path). */
-  put(name: string, data: Buffer): void {
+  /**
+   * Makes the cache of `script` at exit and writes it: by then it holds every function the run
+   * compiled, not only the top level (and writing then keeps it off the start-up path).
+   */
+  putAtExit(name: string, script: vm.Script): void {
     if (this.pending.size === 0) process.once('exit', () => this.flush());
-    this.pending.set(name, data);
+    this.pending.set(name, script);
   }
 
   private flush(): void {
-    for (const [name, data] of this.pending) {
+    for (const [name, script] of this.pending) {
       const file = this.fileFor(name);
       if (!file) return;
       try {
-        replaceFile(file, Buffer.concat([LocalCodeCache.header(name), data]), 0o600);
+        replaceFile(file, Buffer.concat([LocalCodeCache.header(name), script.createCachedData()]), 0o600);
       } catch (err) {
         this.log?.(`cannot write the code cache of ${name}: ${(err as Error).message}`);
       }

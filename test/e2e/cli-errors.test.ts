@@ -227,14 +227,21 @@ describe('inputs that are fine', () => {
   test('the code cache made at the first start keeps virtual file names in stack traces', async () => {
     // big enough for a cache of its own (small modules compile faster than a cache file is read)
     const padding = `// ${'x'.repeat(40_000)}\n`;
-    writeFileSync(path.join(dir, 'lib.js'), `exports.where = () => new Error('x').stack.split('\\n')[1].trim();\n${padding}`);
+    // a hashbang line and a 'use strict' directive, which must keep their meaning and positions
+    writeFileSync(
+      path.join(dir, 'lib.js'),
+      `#!/usr/bin/env node\n'use strict';\nexports.where = () => new Error('x').stack.split('\\n')[1].trim();\nexports.strict = (function () { return this === undefined; })();\n${padding}`,
+    );
     writeFileSync(path.join(dir, 'big.js'), `module.exports = 1;\n${padding}`);
-    writeFileSync(path.join(dir, 'app.js'), "require('./big'); console.log(require('./lib').where(), __filename.endsWith('/app.js'));\n");
+    writeFileSync(
+      path.join(dir, 'app.js'),
+      "require('./big'); const lib = require('./lib'); console.log(lib.where(), lib.strict, __filename.endsWith('/app.js'));\n",
+    );
     expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).exitCode).toBe(0);
     const env = cleanEnv({ OXPACK_CACHE_DIR: path.join(dir, 'cache'), OXPACK_DEBUG: 'cache' });
     const start = () => run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: dir, env });
     const [first, second] = [await start(), await start()];
-    const frame = `at exports.where (${path.join(dir, 'app.oxres', 'app', 'lib.js')}:1:23) true`;
+    const frame = `at exports.where (${path.join(dir, 'app.oxres', 'app', 'lib.js')}:3:23) true true`;
     expect(first.stdout).toBe(frame);
     expect(second.stdout).toBe(frame);
     if (Number.parseInt(process.versions.node, 10) < 22) {
