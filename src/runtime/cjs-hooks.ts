@@ -58,13 +58,13 @@ export function processConditions(): ReturnType<typeof defaultConditions> {
   });
 }
 
-/** Measured with express (200 small modules): below this, reading a cache file costs more than compiling. */
-const LOCAL_CACHE_MIN_SIZE = 32 * 1024;
-
 /**
  * @param ensureEsm called before a packed ES module, or packed code that may import() one, is compiled:
  *   the ES module hooks must be in place by then.
  */
+/** Below this size a module compiles from source; above, all share one cache file read at start. */
+const LOCAL_CACHE_MIN_SIZE = 1024;
+
 export function installCjsHooks(
   finder: FinderCore,
   host: FinderHost,
@@ -182,7 +182,7 @@ export function installCjsHooks(
     if (!index.callsImport(i)) {
       const cache = useCodeCache ? index.codeCache(i) : undefined;
       if (cache && compileAndRun(module as never, source, filename, { cachedData: cache }, codeCacheStats, logCache).ran) return;
-      // A cache file per module: worth its read only for modules whose compile costs more than that.
+      // Tiny modules compile faster than the cache folder is checked and read, which a start pays once.
       if (localCache && source.length >= LOCAL_CACHE_MIN_SIZE) {
         const name = index.name(i);
         const local = localCache.get(name);
@@ -194,7 +194,7 @@ export function installCjsHooks(
             ...(local ? { cachedData: local } : {}),
             // Made at exit, after the run compiled what it needed; again when V8 refused this one.
             beforeRun: (script, rejected) => {
-              if (!local || rejected) localCache.putAtExit(name, script);
+              if (!local || rejected) localCache.putAtExit(name, script, rejected);
             },
           },
           codeCacheStats,

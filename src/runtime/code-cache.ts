@@ -15,9 +15,8 @@ import { ownFolders, replaceFile } from './addon-cache.js';
 import type { FinderCore } from './finder.js';
 
 /**
- * A 64-bit hex digest of `text` for file names (two MurmurHash3 seeds), without node:crypto, whose
- * loading would cost more than the caches save. Uniqueness is not relied on: each cache file starts
- * with the module name it belongs to, checked when it is read.
+ * A 64-bit hex digest of `text` for a folder name (two MurmurHash3 seeds), without node:crypto, whose
+ * loading would cost more than the caches save.
  */
 function nameDigest(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
@@ -183,7 +182,9 @@ export function runAsScript(
  */
 export class LocalCodeCache {
   private folder: string | null | undefined;
+  private loaded: Map<string, Buffer> | undefined;
   private readonly pending = new Map<string, vm.Script>();
+  private readonly refused = new Set<string>();
 
   constructor(
     private readonly finder: FinderCore,
@@ -202,51 +203,83 @@ export class LocalCodeCache {
     return this.folder;
   }
 
-  private fileFor(name: string): string | undefined {
+  /**
+   * One file holds the caches of all modules (one read at start, however many modules the app has):
+   * this header line, then per module a u32 name length, the UTF-8 name, a u32 data length and V8's
+   * data. A file that does not parse is ignored (and replaced at exit).
+   */
+  private static readonly HEADER = Buffer.from('oxpack-code-caches 2\n', 'utf8');
+
+  private file(): string | undefined {
     const dir = this.dir();
-    return dir ? path.join(dir, `${nameDigest(name)}.cache`) : undefined;
+    return dir ? path.join(dir, 'modules.cache') : undefined;
   }
 
-  /** A cache file is this header, then V8's data: a file made for another module is never used. */
-  private static header(name: string): Buffer {
-    return Buffer.from(`oxpack-code-cache 1 ${name}\n`, 'utf8');
+  private load(): Map<string, Buffer> {
+    if (this.loaded) return this.loaded;
+    this.loaded = new Map();
+    const file = this.file();
+    if (!file) return this.loaded;
+    let bytes: Buffer;
+    try {
+      if (!fs.lstatSync(file).isFile()) return this.loaded;
+      bytes = fs.readFileSync(file);
+    } catch {
+      return this.loaded;
+    }
+    const header = LocalCodeCache.HEADER;
+    if (!bytes.subarray(0, header.length).equals(header)) return this.loaded;
+    const entries = new Map<string, Buffer>();
+    for (let at = header.length; at < bytes.length;) {
+      if (at + 4 > bytes.length) return this.loaded;
+      const nameEnd = at + 4 + bytes.readUInt32LE(at);
+      if (nameEnd + 4 > bytes.length) return this.loaded;
+      const dataEnd = nameEnd + 4 + bytes.readUInt32LE(nameEnd);
+      if (dataEnd > bytes.length) return this.loaded;
+      entries.set(bytes.toString('utf8', at + 4, nameEnd), bytes.subarray(nameEnd + 4, dataEnd));
+      at = dataEnd;
+    }
+    this.loaded = entries;
+    return entries;
   }
 
   get(name: string): Buffer | undefined {
-    const file = this.fileFor(name);
-    if (!file) return undefined;
-    try {
-      const st = fs.lstatSync(file);
-      if (!st.isFile()) return undefined;
-      const bytes = fs.readFileSync(file);
-      const header = LocalCodeCache.header(name);
-      if (bytes.length <= header.length || !bytes.subarray(0, header.length).equals(header)) return undefined;
-      return bytes.subarray(header.length);
-    } catch {
-      return undefined;
-    }
+    return this.load().get(name);
   }
 
   /**
-   * Makes the cache of `script` at exit and writes it: by then it holds every function the run
-   * compiled, not only the top level (and writing then keeps it off the start-up path).
+   * Makes the cache of `script` at exit: by then it holds every function the run compiled, not only
+   * the top level (and writing then keeps it off the start-up path). `refused`: V8 did not take the
+   * one in the file.
    */
-  putAtExit(name: string, script: vm.Script): void {
+  putAtExit(name: string, script: vm.Script, refused = false): void {
     if (this.pending.size === 0) process.once('exit', () => this.flush());
     this.pending.set(name, script);
+    if (refused) this.refused.add(name);
   }
 
   private flush(): void {
-    for (const [name, script] of this.pending) {
-      const file = this.fileFor(name);
-      if (!file) return;
-      try {
-        replaceFile(file, Buffer.concat([LocalCodeCache.header(name), script.createCachedData()]), 0o600);
-      } catch (err) {
-        this.log?.(`cannot write the code cache of ${name}: ${(err as Error).message}`);
-      }
+    const file = this.file();
+    if (!file) return;
+    const kept = [...this.load()].filter(([name]) => !this.pending.has(name) && !this.refused.has(name));
+    const made: [string, Buffer][] = [];
+    for (const [name, script] of this.pending) made.push([name, script.createCachedData()]);
+    const chunks: Buffer[] = [LocalCodeCache.HEADER];
+    for (const [name, data] of [...kept, ...made]) {
+      const nameBytes = Buffer.from(name, 'utf8');
+      const lengths = Buffer.alloc(4);
+      lengths.writeUInt32LE(nameBytes.length);
+      const dataLength = Buffer.alloc(4);
+      dataLength.writeUInt32LE(data.length);
+      chunks.push(lengths, nameBytes, dataLength, data);
     }
-    this.log?.(`wrote ${this.pending.size} code caches`);
+    try {
+      // Written whole under a temporary name and renamed: concurrent runs each leave a complete file.
+      replaceFile(file, Buffer.concat(chunks), 0o600);
+      this.log?.(`wrote ${made.length} code caches (${kept.length + made.length} in ${path.basename(file)})`);
+    } catch (err) {
+      this.log?.(`cannot write the code caches: ${(err as Error).message}`);
+    }
     this.pending.clear();
   }
 }
