@@ -69,8 +69,11 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** One start: wall time in ms (until exit, or until the server's ready line) and peak RSS in kB. */
-function once(file, argv, cwd, server) {
+/**
+ * One start: wall time in ms (until exit, or until the server's ready line) and peak RSS in kB. A
+ * server is stopped when ready, or `lingerMs` later (a warm-up start that lives as a server does).
+ */
+function once(file, argv, cwd, server, lingerMs = 0) {
   if (server) {
     return new Promise((resolve, reject) => {
       const started = performance.now();
@@ -82,8 +85,10 @@ function once(file, argv, cwd, server) {
           const ms = performance.now() - started;
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
           const rss = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-          child.kill();
-          resolve({ ms, rss });
+          setTimeout(() => {
+            child.kill();
+            resolve({ ms, rss });
+          }, lingerMs);
         }
       });
       child.on('error', reject);
@@ -135,7 +140,8 @@ async function measure(app, work) {
     const packed = [];
     const bareRuns = [];
     await once(nodeBin, [app.entry, ...r.args], src, app.server); // warm the page cache
-    await once(exe, r.args, work, app.server);
+    // Servers are killed, never exit: a Node 20 executable writes its code caches 3 s after loading.
+    await once(exe, r.args, work, app.server, 4000);
     if (bare) await once(bare, [], work);
     for (let i = 0; i < runs; i++) {
       // Interleaved, alternating which goes first, so that machine noise hits all alike.

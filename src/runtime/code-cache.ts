@@ -253,14 +253,29 @@ export class LocalCodeCache {
    * one in the file.
    */
   putAtExit(name: string, script: vm.Script, refused = false): void {
-    if (this.pending.size === 0) process.once('exit', () => this.flush());
+    if (!this.exitHooked) {
+      this.exitHooked = true;
+      process.once('exit', () => this.flush());
+    }
+    // A server may never exit normally (a signal ends it): it writes a few seconds after loading.
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, LocalCodeCache.FLUSH_AFTER_MS);
+      this.timer.unref();
+    }
     this.pending.set(name, script);
     if (refused) this.refused.add(name);
   }
 
+  private static readonly FLUSH_AFTER_MS = 3000;
+  private exitHooked = false;
+  private timer: NodeJS.Timeout | undefined;
+
   private flush(): void {
     const file = this.file();
-    if (!file) return;
+    if (!file || this.pending.size === 0) return;
     const kept = [...this.load()].filter(([name]) => !this.pending.has(name) && !this.refused.has(name));
     const made: [string, Buffer][] = [];
     for (const [name, script] of this.pending) made.push([name, script.createCachedData()]);
@@ -280,6 +295,8 @@ export class LocalCodeCache {
     } catch (err) {
       this.log?.(`cannot write the code caches: ${(err as Error).message}`);
     }
+    this.loaded = new Map([...kept, ...made]); // what a later flush keeps
+    this.refused.clear();
     this.pending.clear();
   }
 }
