@@ -151,7 +151,8 @@ describe('better-sqlite3 (built from source at install)', () => {
     expect(Object.keys(tree(path.join(beside.runDir, companions[0]!))).some((f) => f.endsWith('better_sqlite3.node'))).toBe(true);
     const result = await run(beside.exe, [], { cwd: beside.runDir, env: cleanEnv({ OXPACK_CACHE_DIR: cache }) });
     expect(result.stdout).toBe(beside.node.get(scenario.name)!.stdout);
-    expect(existsSync(cache)).toBe(false);
+    // nothing extracted (a Node 20 executable may keep code caches there, under code/)
+    expect(existsSync(path.join(cache, 'addons'))).toBe(false);
     // and the executable moves with its companion folder
     const moved = path.join(beside.runDir, 'moved');
     mkdirSync(moved);
