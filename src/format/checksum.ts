@@ -8,11 +8,11 @@
  * The SHA-256 hashes stay in the header for `oxpack verify`, --verify-data and the blob's identity.
  */
 import { H_CHECKSUM } from './layout.js';
+import { u32Words } from './words.js';
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 const SKIPPED_WORD = H_CHECKSUM / 4;
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** The checksum of bytes [0, end) of `buf` (end ≤ buf.length), the word at H_CHECKSUM read as 0. */
 export function indexChecksum(buf: Uint8Array, end: number): number {
@@ -21,13 +21,11 @@ export function indexChecksum(buf: Uint8Array, end: number): number {
 
 /** MurmurHash3_x86_32 of bytes [0, end), the 32-bit word number `zeroWord` read as 0. */
 export function murmur3(buf: Uint8Array, end: number, zeroWord = -1, seed = 0): number {
-  const words = end >>> 2;
-  // A Uint32Array view needs 4-byte alignment and a little-endian host; otherwise read word by word.
-  const view = LITTLE_ENDIAN && buf.byteOffset % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, words) : undefined;
-  const data = new DataView(buf.buffer, buf.byteOffset, end);
+  const w = u32Words(buf, end);
+  const words = w.length;
   let h = seed | 0;
   for (let i = 0; i < words; i++) {
-    let k = i === zeroWord ? 0 : view ? view[i]! : data.getUint32(i * 4, true);
+    let k = i === zeroWord ? 0 : w[i]!;
     k = Math.imul(k, C1);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, C2);

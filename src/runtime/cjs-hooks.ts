@@ -194,7 +194,7 @@ export function installCjsHooks(
             ...(local ? { cachedData: local } : {}),
             // Made at exit, after the run compiled what it needed; again when V8 refused this one.
             beforeRun: (script, rejected) => {
-              if (!local || rejected) localCache.putAtExit(name, script, rejected);
+              if (!local || rejected) localCache.putAtExit(name, script);
             },
           },
           codeCacheStats,

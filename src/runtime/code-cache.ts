@@ -96,38 +96,29 @@ export interface CompileResult {
 }
 
 /**
- * Compiles `source` as the CommonJS module `mod`, with a code cache (`cachedData`) or making one
- * (`onProduced`), and runs it the way Module.prototype._compile does.
+ * Compiles `source` as the CommonJS module `mod`, with a code cache (`cachedData`) if given, and runs
+ * it the way Module.prototype._compile does.
  */
 export function compileAndRun(
   mod: ModuleLike,
   source: string,
   filename: string,
-  options: { cachedData?: Buffer; onProduced?: (cache: Buffer) => void; importModuleDynamically?: symbol },
+  options: { cachedData?: Buffer; importModuleDynamically?: symbol },
   stats: CodeCacheStats = codeCacheStats,
   log?: (message: string) => void,
 ): CompileResult {
-  let fn: ((...args: unknown[]) => unknown) & { cachedDataRejected?: boolean; cachedData?: Buffer };
+  let fn: ((...args: unknown[]) => unknown) & { cachedDataRejected?: boolean };
   try {
     fn = vm.compileFunction(source, [...CJS_PARAMETERS], {
       filename,
       ...(options.cachedData ? { cachedData: options.cachedData } : {}),
-      ...(options.onProduced ? { produceCachedData: true } : {}),
       ...(options.importModuleDynamically ? { importModuleDynamically: options.importModuleDynamically as never } : {}),
     }) as typeof fn;
   } catch {
     return { ran: false };
   }
-  const result: CompileResult = { ran: true };
-  if (options.cachedData) {
-    result.rejected = fn.cachedDataRejected === true;
-    if (result.rejected) stats.rejected++;
-    else stats.used++;
-    log?.(`${result.rejected ? 'rejected' : 'used'} ${filename}`);
-  }
-  // Handed over before the module runs: a module may end the process (a CLI calling process.exit).
-  if (options.onProduced && fn.cachedData) options.onProduced(fn.cachedData);
-  fn.call(mod.exports, mod.exports, makeRequire(mod), mod, filename, path.dirname(filename));
+  const result = compiled(options.cachedData, fn.cachedDataRejected, filename, stats, log);
+  runModule(fn, mod, filename);
   return result;
 }
 
@@ -147,30 +138,42 @@ export function runAsScript(
   stats: CodeCacheStats = codeCacheStats,
   log?: (message: string) => void,
 ): CompileResult {
-  const { cachedData } = options;
   const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
   let script: vm.Script;
   try {
     script = new vm.Script(`(function (${CJS_PARAMETERS.join(', ')}) {\n${body}\n})`, {
       filename,
       lineOffset: -1,
-      ...(cachedData ? { cachedData } : {}),
+      ...(options.cachedData ? { cachedData: options.cachedData } : {}),
     });
   } catch {
     return { ran: false };
   }
-  const result: CompileResult = { ran: true };
-  if (cachedData) {
-    result.rejected = script.cachedDataRejected === true;
-    if (result.rejected) stats.rejected++;
-    else stats.used++;
-    log?.(`${result.rejected ? 'rejected' : 'used'} ${filename}`);
-  }
+  const result = compiled(options.cachedData, script.cachedDataRejected, filename, stats, log);
   // Before the module runs: it may end the process (a CLI calling process.exit).
   options.beforeRun?.(script, result.rejected === true);
-  const fn = script.runInThisContext() as (...args: unknown[]) => unknown;
-  fn.call(mod.exports, mod.exports, makeRequire(mod), mod, filename, path.dirname(filename));
+  runModule(script.runInThisContext() as (...args: unknown[]) => unknown, mod, filename);
   return result;
+}
+
+/** A compile that succeeded: whether V8 took the cache it was given, counted and logged. */
+function compiled(
+  cachedData: Buffer | undefined,
+  rejected: boolean | undefined,
+  filename: string,
+  stats: CodeCacheStats,
+  log: ((message: string) => void) | undefined,
+): CompileResult {
+  if (!cachedData) return { ran: true };
+  if (rejected === true) stats.rejected++;
+  else stats.used++;
+  log?.(`${rejected === true ? 'rejected' : 'used'} ${filename}`);
+  return { ran: true, rejected: rejected === true };
+}
+
+/** Calls a compiled module function as Module.prototype._compile does. */
+function runModule(fn: (...args: unknown[]) => unknown, mod: ModuleLike, filename: string): void {
+  fn.call(mod.exports, mod.exports, makeRequire(mod), mod, filename, path.dirname(filename));
 }
 
 /**
@@ -184,7 +187,6 @@ export class LocalCodeCache {
   private folder: string | null | undefined;
   private loaded: Map<string, Buffer> | undefined;
   private readonly pending = new Map<string, vm.Script>();
-  private readonly refused = new Set<string>();
 
   constructor(
     private readonly finder: FinderCore,
@@ -249,10 +251,10 @@ export class LocalCodeCache {
 
   /**
    * Makes the cache of `script` at exit: by then it holds every function the run compiled, not only
-   * the top level (and writing then keeps it off the start-up path). `refused`: V8 did not take the
-   * one in the file.
+   * the top level (and writing then keeps it off the start-up path). It replaces any the file holds
+   * for `name` (one V8 refused, when there is one).
    */
-  putAtExit(name: string, script: vm.Script, refused = false): void {
+  putAtExit(name: string, script: vm.Script): void {
     if (!this.exitHooked) {
       this.exitHooked = true;
       process.once('exit', () => this.flush());
@@ -266,7 +268,6 @@ export class LocalCodeCache {
       this.timer.unref();
     }
     this.pending.set(name, script);
-    if (refused) this.refused.add(name);
   }
 
   private static readonly FLUSH_AFTER_MS = 3000;
@@ -276,7 +277,7 @@ export class LocalCodeCache {
   private flush(): void {
     const file = this.file();
     if (!file || this.pending.size === 0) return;
-    const kept = [...this.load()].filter(([name]) => !this.pending.has(name) && !this.refused.has(name));
+    const kept = [...this.load()].filter(([name]) => !this.pending.has(name));
     const made: [string, Buffer][] = [];
     for (const [name, script] of this.pending) made.push([name, script.createCachedData()]);
     const chunks: Buffer[] = [LocalCodeCache.HEADER];
@@ -296,7 +297,6 @@ export class LocalCodeCache {
       this.log?.(`cannot write the code caches: ${(err as Error).message}`);
     }
     this.loaded = new Map([...kept, ...made]); // what a later flush keeps
-    this.refused.clear();
     this.pending.clear();
   }
 }
