@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cleanEnv, packFixture, type PackedApp, type RunResult, waitForLine } from '../support/harness.js';
+import { cleanEnv, packFixture, type PackedApp, type RunResult, type Scenario, waitForLine } from '../support/harness.js';
 
 const BUILD_TIMEOUT = 600_000;
 
@@ -53,29 +53,37 @@ describe('express 5 static server', () => {
   });
 });
 
-describe('yargs 17 CLI', () => {
-  let app: PackedApp;
-  const scenarios = [
-    { name: 'command with options', args: ['hello', 'bob', '-t', '2'] },
-    { name: 'help', args: ['--help'] },
-    { name: 'command help', args: ['hello', '--help'] },
-    { name: 'exit code', args: ['fail'] },
-    { name: 'unknown command', args: ['nope'] },
-    { name: 'no command', args: [] },
-  ];
-  beforeAll(async () => {
-    app = await packFixture('yargs-cli', { entry: 'cli.js', scenarios });
-  }, BUILD_TIMEOUT);
-  afterAll(() => app?.cleanup());
+/**
+ * A command-line app built once and run per scenario from an empty folder: stdout, stderr and exit
+ * code must equal what `node entry.js` gave. `extra` adds tests that use the built app.
+ */
+function cliSuite(title: string, fixture: string, entry: string, scenarios: Scenario[], extra?: (app: () => PackedApp) => void): void {
+  describe(title, () => {
+    let app: PackedApp;
+    beforeAll(async () => {
+      app = await packFixture(fixture, { entry, scenarios });
+    }, BUILD_TIMEOUT);
+    afterAll(() => app?.cleanup());
 
-  test.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
-    const expected = app.node.get(scenario.name)!;
-    const actual = await app.run(scenario);
-    expect(actual.stdout).toBe(expected.stdout);
-    expect(actual.stderr).toBe(expected.stderr);
-    expect(actual.exitCode).toBe(expected.exitCode);
+    test.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
+      const expected = app.node.get(scenario.name)!;
+      const actual = await app.run(scenario);
+      expect(actual.stdout).toBe(expected.stdout);
+      expect(actual.stderr).toBe(expected.stderr);
+      expect(actual.exitCode).toBe(expected.exitCode);
+    });
+    extra?.(() => app);
   });
-});
+}
+
+cliSuite('yargs 17 CLI', 'yargs-cli', 'cli.js', [
+  { name: 'command with options', args: ['hello', 'bob', '-t', '2'] },
+  { name: 'help', args: ['--help'] },
+  { name: 'command help', args: ['hello', '--help'] },
+  { name: 'exit code', args: ['fail'] },
+  { name: 'unknown command', args: ['nope'] },
+  { name: 'no command', args: [] },
+]);
 
 describe('TypeScript compiler CLI', () => {
   let app: PackedApp;
@@ -120,30 +128,21 @@ describe('TypeScript compiler CLI', () => {
   });
 });
 
-describe('ESLint 9 through its API', () => {
-  let app: PackedApp;
-  const scenarios = [
+cliSuite(
+  'ESLint 9 through its API',
+  'eslint-api',
+  'lint.js',
+  [
     { name: 'findings and exit code', args: [] },
     { name: 'a clean file', args: ['clean'] },
-  ];
-  beforeAll(async () => {
-    app = await packFixture('eslint-api', { entry: 'lint.js', scenarios });
-  }, BUILD_TIMEOUT);
-  afterAll(() => app?.cleanup());
-
-  test.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
-    const expected = app.node.get(scenario.name)!;
-    const actual = await app.run(scenario);
-    expect(actual.stdout).toBe(expected.stdout);
-    expect(actual.stderr).toBe(expected.stderr);
-    expect(actual.exitCode).toBe(expected.exitCode);
-  });
-
-  test('node reported the findings the scenario is about', () => {
-    const findings = app.node.get('findings and exit code')!;
-    expect(findings.stdout).toContain('no-unused-vars');
-    expect(findings.stdout).toContain('no-debugger');
-    expect(findings.exitCode).toBe(1);
-    expect(app.node.get('a clean file')!.stdout).toBe('0 errors, 0 warnings');
-  });
-});
+  ],
+  (app) => {
+    test('node reported the findings the scenario is about', () => {
+      const findings = app().node.get('findings and exit code')!;
+      expect(findings.stdout).toContain('no-unused-vars');
+      expect(findings.stdout).toContain('no-debugger');
+      expect(findings.exitCode).toBe(1);
+      expect(app().node.get('a clean file')!.stdout).toBe('0 errors, 0 warnings');
+    });
+  },
+);
