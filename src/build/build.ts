@@ -25,6 +25,8 @@ import { bootstrapPath, SENTINEL_FUSE, writeError, writeExecutable } from './sea
 import { hostTarget, ignoresNodeOptions, probeTarget, resolveTarget, type TargetInfo } from './target.js';
 import { parseTargetSpec } from './target-spec.js';
 import { trace } from './trace.js';
+import { precomputeResolutions } from './resolutions.js';
+import { defaultConditions } from '../resolver/conditions.js';
 import { writeAtomically, writeInstalls } from './output.js';
 
 export interface BuildOptions {
@@ -213,7 +215,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     );
   }
 
-  // 4. Serialize.
+  // 4. Serialize, with the answers to the traced modules' literal require() specifiers.
+  const requireConditions = defaultConditions({ requireModule: target.requireModule, packedRequireEsm: target.syncHooks }).require;
+  const requires = new Map<string, Set<string>>();
+  for (const [file, specifiers] of traced.requires) {
+    const name = nameOf(file);
+    if (!name.startsWith('../') && !path.isAbsolute(name)) requires.set(name, specifiers);
+  }
   const meta: PackedMeta = {
     oxpack: oxpackVersion(),
     node: target.version,
@@ -225,6 +233,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...(codeCache && !codeCacheKeepsNames(target.version) ? { localCodeCache: true } : {}),
     // External packages are read from disk at run time: the build cannot know what they use.
     ...(external.size > 0 ? {} : { hooks: optionalHooks(collector) }),
+    ...(requires.size > 0 ? { resolvedWith: [...requireConditions].join(',') } : {}),
     // What else goes into the executable: an unchanged blob then means an unchanged executable.
     ...(options.resourcesOnly ? {} : { build: executableInputs(target, codeCache, allowNodeOptions) }),
   };
@@ -234,7 +243,18 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       const oxidized = collector.oxidize(compression ? { compression } : {});
       // A file holding Node's SEA fuse string would make the executable carry it twice; compressed, it does not.
       for (const entry of oxidized.resources) if (stats.fused.includes(entry.name)) entry.compression = 'brotli';
-      const blob = serializeResources(oxidized.resources, meta);
+      let blob: Buffer;
+      if (requires.size > 0) {
+        // Resolved over a first blob, uncompressed (the answers do not depend on it, and it is faster).
+        const plain = serializeResources(
+          oxidized.resources.map((e) => ({ ...e, compression: 'none' as const })),
+          meta,
+        );
+        const resolutions = precomputeResolutions(plain, requires, requireConditions, new Set(target.builtins));
+        blob = serializeResources(oxidized.resources, meta, { resolutions });
+      } else {
+        blob = serializeResources(oxidized.resources, meta);
+      }
       if (!options.resourcesOnly && blob.includes(SENTINEL_FUSE)) {
         throw new OxpackError(
           'OXPACK_FUSE',

@@ -41,6 +41,11 @@ export interface TraceResult {
   files: Map<string, ResourceKind>;
   /** Files and folders referenced as data (new URL('./x', import.meta.url), computed-path patterns). */
   assets: Set<string>;
+  /**
+   * The literal require() and require.resolve() specifiers of each CommonJS file that resolved (not
+   * built-ins, not external packages): the build records what they resolve to in the packed tree.
+   */
+  requires: Map<string, Set<string>>;
   diagnostics: Diagnostic[];
 }
 
@@ -53,6 +58,7 @@ export function trace(input: TraceInput): TraceResult {
   const esm = new EsmResolver(host, conditions.import);
   const files = new Map<string, ResourceKind>();
   const assets = new Set<string>();
+  const requires = new Map<string, Set<string>>();
   const diagnostics: Diagnostic[] = [];
   const queue: { file: string; lenient: boolean }[] = [
     ...(input.scripts ?? []).map((file) => ({ file, lenient: true })),
@@ -152,7 +158,14 @@ export function trace(input: TraceInput): TraceResult {
       if (ref.kind !== 'url' && (isBuiltin(ref.specifier) || isExternal(ref.specifier))) continue;
       try {
         const found = resolveReference(ref, file);
-        if (found && !isExternalPath(found, input.external)) add(found, lenient);
+        if (found && !isExternalPath(found, input.external)) {
+          add(found, lenient);
+          if (kind === 'commonjs' && (ref.kind === 'require' || ref.kind === 'require.resolve')) {
+            let specifiers = requires.get(file);
+            if (!specifiers) requires.set(file, (specifiers = new Set()));
+            specifiers.add(ref.specifier);
+          }
+        }
       } catch (err) {
         const e = err as Error & { code?: string };
         // A lenient file may never run under node (browser code among the assets).
@@ -199,7 +212,7 @@ export function trace(input: TraceInput): TraceResult {
       });
     }
   }
-  return { files, assets, diagnostics };
+  return { files, assets, requires, diagnostics };
 }
 
 const JS_FILE = /\.[cm]?js$/;

@@ -127,6 +127,8 @@ export const Section = {
   assets: 20,
   codeCache: 21,
   paths: 22,
+  /** Optional, in the data region: build-time answers to literal require() specifiers (resolutions.ts). */
+  resolutions: 128,
 } as const;
 export type SectionId = (typeof Section)[keyof typeof Section];
 export const FIRST_DATA_SECTION = 16;
@@ -144,6 +146,7 @@ export const SECTION_NAMES: Record<number, string> = {
   20: 'assets',
   21: 'code-cache',
   22: 'paths',
+  128: 'resolutions',
 };
 
 /** Where the data of an in-memory entry of each kind is stored. */
@@ -204,6 +207,11 @@ export interface PackedMeta {
    * (blobs made through the library API, and apps whose --external packages the build cannot read).
    */
   hooks?: OptionalHook[];
+  /**
+   * With a resolutions section: the require() conditions its answers were worked out under, joined
+   * by commas. A runtime whose conditions differ (--conditions, --no-addons) ignores the section.
+   */
+  resolvedWith?: string;
   [key: string]: unknown;
 }
 

@@ -9,6 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import { indexChecksum } from './checksum.js';
 import { u32Words } from './words.js';
+import { Resolutions } from './resolutions.js';
 import type zlib from 'node:zlib';
 import { builtin } from '../builtins.js';
 import {
@@ -88,6 +89,7 @@ export class PackedIndex {
   private readonly names: Buffer;
   private readonly sections: Map<number, SectionView>;
   private readonly indexEnd: number;
+  private resolutionTable: Resolutions | null | undefined;
 
   private constructor(buffer: Buffer, count: number, meta: PackedMeta, sections: Map<number, SectionView>, indexEnd: number) {
     this.buffer = buffer;
@@ -317,6 +319,25 @@ export class PackedIndex {
     const section = this.sections.get(Section.codeCache)!;
     const off = section.start + this.entries.readUInt32LE(rec + E_CACHE_OFFSET);
     return this.buffer.subarray(off, off + len);
+  }
+
+  /**
+   * The build's answers to literal require() specifiers (format/resolutions.ts), decoded as they are
+   * asked for; undefined when the blob has none.
+   */
+  get resolutions(): Resolutions | undefined {
+    if (this.resolutionTable === undefined) {
+      const bytes = this.sectionBytes(Section.resolutions);
+      this.resolutionTable =
+        bytes.length === 0
+          ? null
+          : new Resolutions(bytes, (i) => {
+              if (i >= this.count) return false;
+              const kind = this.kind(i);
+              return kind !== Kind.directory && kind !== Kind.symlink;
+            });
+    }
+    return this.resolutionTable ?? undefined;
   }
 
   /** Length in bytes of every section present, by name (for inspect). */

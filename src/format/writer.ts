@@ -47,6 +47,7 @@ import {
 } from './layout.js';
 import { indexChecksum } from './checksum.js';
 import { invalidNameReason, parentName } from './names.js';
+import { encodeResolutions } from './resolutions.js';
 
 export interface WriterEntry {
   /** '/'-separated path relative to the app root. */
@@ -88,8 +89,20 @@ interface Pending {
   children?: number[]; // directories: entry indices, filled after sorting
 }
 
+/** A literal require() specifier of a packed module and the packed file it resolves to, by entry names. */
+export interface WriterResolution {
+  parent: string;
+  specifier: string;
+  target: string;
+}
+
+export interface SerializeOptions {
+  /** Written to the optional resolutions section (format/resolutions.ts). */
+  resolutions?: readonly WriterResolution[];
+}
+
 /** Serializes `entries` (parent directories are synthesized) with `meta` into a new blob. */
-export function serializeResources(entries: Iterable<WriterEntry>, meta: PackedMeta): Buffer {
+export function serializeResources(entries: Iterable<WriterEntry>, meta: PackedMeta, options: SerializeOptions = {}): Buffer {
   const byName = new Map<string, Pending>();
 
   const addDirectory = (name: string): void => {
@@ -144,7 +157,18 @@ export function serializeResources(entries: Iterable<WriterEntry>, meta: PackedM
       p.size = p.children?.length ?? 0;
     }
   }
-  return layout(pending, meta);
+  let resolutions: Buffer | undefined;
+  if (options.resolutions && options.resolutions.length > 0) {
+    const entryOf = (name: string): number => {
+      const i = indexOf.get(name);
+      if (i === undefined) throw new WriterError(`a resolution names "${name}", which is not an entry`);
+      return i;
+    };
+    resolutions = encodeResolutions(
+      options.resolutions.map((r) => ({ parent: entryOf(r.parent), specifier: r.specifier, target: entryOf(r.target) })),
+    );
+  }
+  return layout(pending, meta, resolutions);
 }
 
 function pendingDirectory(name: string): Pending {
@@ -257,7 +281,7 @@ const DATA_SECTIONS: SectionId[] = [
   Section.paths,
 ];
 
-function layout(pending: Pending[], meta: PackedMeta): Buffer {
+function layout(pending: Pending[], meta: PackedMeta, resolutions: Buffer | undefined): Buffer {
   const count = pending.length;
   const entries = Buffer.alloc(count * ENTRY_RECORD_SIZE);
   const names = new SectionBuilderNoDedupe();
@@ -295,6 +319,8 @@ function layout(pending: Pending[], meta: PackedMeta): Buffer {
     const builder = data.get(id)!;
     if (builder.length > 0) plan.push({ id, length: builder.length, write: (out, at) => builder.writeTo(out, at) });
   }
+  // Outside the index, so that the checksum a start computes does not grow with it.
+  if (resolutions) plan.push({ id: Section.resolutions, length: resolutions.length, write: (out, at) => out.set(resolutions, at) });
 
   const headerEnd = HEADER_SIZE + plan.length * SECTION_RECORD_SIZE;
   let cursor = align(headerEnd);

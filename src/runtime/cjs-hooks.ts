@@ -58,13 +58,19 @@ export function processConditions(): ReturnType<typeof defaultConditions> {
   });
 }
 
+/** Whether the registered extensions are Node's own, in order: those the build resolved with. */
+function defaultExtensions(extensions: object): boolean {
+  const keys = Object.keys(extensions);
+  return keys.length === 3 && keys[0] === '.js' && keys[1] === '.json' && keys[2] === '.node';
+}
+
+/** Below this size a module compiles from source; above, all share one cache file read at start. */
+const LOCAL_CACHE_MIN_SIZE = 1024;
+
 /**
  * @param ensureEsm called before a packed ES module, or packed code that may import() one, is compiled:
  *   the ES module hooks must be in place by then.
  */
-/** Below this size a module compiles from source; above, all share one cache file read at start. */
-const LOCAL_CACHE_MIN_SIZE = 1024;
-
 export function installCjsHooks(
   finder: FinderCore,
   host: FinderHost,
@@ -77,6 +83,21 @@ export function installCjsHooks(
   const conditions = processConditions();
   const resolver = new CjsResolver(host, conditions.require, () => Object.keys(M._extensions));
   const external = new Set((finder.meta.external as string[] | undefined) ?? []);
+  // The build's answers to the literal require() specifiers of packed modules (format/resolutions.ts),
+  // worked out under the target's conditions: a process started with others resolves everything itself.
+  const resolutions = finder.meta.resolvedWith === [...conditions.require].join(',') ? index.resolutions : undefined;
+  /** Entry number of each packed module loaded, by filename: the parents those answers are kept by. */
+  const loaded = new Map<string, number>();
+  const resolveStats = { answered: 0, resolved: 0 };
+  const logResolve = debugLog('resolve');
+  if (logResolve) {
+    process.once('exit', () =>
+      logResolve(
+        `${resolveStats.answered} packed requests answered by the build, ${resolveStats.resolved} resolved at run time` +
+          (index.resolutions && !resolutions ? ' (the build resolved under other conditions)' : ''),
+      ),
+    );
+  }
   const originalResolve = M._resolveFilename;
   const originals = { js: M._extensions['.js']!, json: M._extensions['.json']! };
   // Under --inspect-brk Node's own _compile stops at the first line: leave debugging sessions to it.
@@ -102,6 +123,17 @@ export function installCjsHooks(
       return originalResolve.call(this, request, parent, isMain, options);
     }
     const parentPath = typeof parent?.filename === 'string' ? parent.filename : undefined;
+    if (resolutions !== undefined && parentPath !== undefined && options?.paths === undefined) {
+      const from = loaded.get(parentPath);
+      // The answers assume Node's own extensions, in Node's order (a registered ".ts" could change them).
+      if (from !== undefined && defaultExtensions(M._extensions)) {
+        const to = resolutions.lookup(from, request);
+        if (to !== undefined) {
+          resolveStats.answered++;
+          return root.pathOf(index.name(to));
+        }
+      }
+    }
     const fromPacked = parentPath !== undefined && root.contains(parentPath);
     const absolute = path.isAbsolute(request);
     const toPacked = absolute && root.contains(request);
@@ -135,6 +167,7 @@ export function installCjsHooks(
     }
     if (bare) paths = paths.filter((p) => root.contains(p));
 
+    resolveStats.resolved++;
     const found = resolver.resolve(request, { parentPath, paths });
     if (found !== undefined) return found;
     const stack: string[] = [];
@@ -154,6 +187,7 @@ export function installCjsHooks(
   M._extensions['.js'] = function (this: unknown, module, filename) {
     const i = packedEntry(filename);
     if (i === undefined) return originals.js.call(this, module, filename);
+    if (resolutions !== undefined) loaded.set(filename, i);
     const source = finder.contents(i).toString('utf8');
     // Code whose import() calls are all its own expressions starts the hooks at its first call, where
     // they start on demand (esm-install.ts deferUntilFirstImport); other code that may call it, now.

@@ -144,5 +144,15 @@ cliSuite(
       expect(findings.exitCode).toBe(1);
       expect(app().node.get('a clean file')!.stdout).toBe('0 errors, 0 warnings');
     });
+    test("the build answered the packed modules' literal requires: the runtime resolved almost none", async () => {
+      const r = await app().run({ name: 'debug', args: [], env: { OXPACK_DEBUG: 'resolve' } });
+      const m = /oxpack:resolve (\d+) packed requests answered by the build, (\d+) resolved at run time/.exec(r.stderr);
+      expect(m).not.toBeNull();
+      const [answered, resolved] = [Number(m![1]), Number(m![2])];
+      // ESLint loads about 360 modules through literal requires; what is left are computed specifiers.
+      expect(answered).toBeGreaterThan(300);
+      expect(resolved).toBeLessThan(answered / 20);
+      expect(r.stdout).toBe(app().node.get('findings and exit code')!.stdout);
+    });
   },
 );

@@ -360,6 +360,9 @@ function exerciseIndex(idx: PackedIndex): void {
     const name = idx.name(i);
     expect(idx.find(name)).toBe(i);
     idx.kindName(i);
+    // A damaged resolutions section answers less, never with a folder, a link or a missing entry.
+    const answer = idx.resolutions?.lookup(i, './lib/util') ?? idx.resolutions?.lookup(i, 'a');
+    if (answer !== undefined) expect(answer < idx.count && !idx.isDirectory(answer) && idx.kindName(answer) !== 'symlink').toBe(true);
     idx.size(i);
     idx.codeCache(i);
     if (idx.isDirectory(i)) idx.childNames(i);
@@ -375,7 +378,13 @@ function exerciseIndex(idx: PackedIndex): void {
 }
 
 describe('fuzz: mutated blobs give a valid index or a FormatError, nothing else', () => {
-  const base = serializeResources(sample(), meta);
+  const base = serializeResources(sample(), meta, {
+    resolutions: [
+      { parent: 'main.js', specifier: './lib/util', target: 'lib/util.js' },
+      { parent: 'main.js', specifier: 'a', target: 'node_modules/a/index.js' },
+      { parent: 'lib/util.js', specifier: '../ünïcødé/日本.json', target: 'ünïcødé/日本.json' },
+    ],
+  });
   const seeds = [1, 2, 3, 4, 5];
   test.each(seeds)('seed %i', (seed) => {
     const rand = prng(seed);

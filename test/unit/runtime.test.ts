@@ -55,6 +55,43 @@ describe('packed paths under oxpack run', () => {
   });
 });
 
+describe('requires answered by the build', () => {
+  let app: PackedApp;
+  const custom = { NODE_OPTIONS: '--conditions=oxpack-test' };
+  const scenarios = [
+    { name: 'default conditions', env: { OXPACK_DEBUG: 'resolve' } },
+    { name: 'other conditions', env: { ...custom, OXPACK_DEBUG: 'resolve' } },
+  ];
+  beforeAll(async () => {
+    app = await packFixture('exports', { entry: 'main.js', mode: 'resources', scenarios });
+  }, 120_000);
+  afterAll(() => app?.cleanup());
+
+  const counts = (stderr: string): number[] => {
+    const m = /oxpack:resolve (\d+) packed requests answered by the build, (\d+) resolved at run time/.exec(stderr);
+    expect(m).not.toBeNull();
+    return [Number(m![1]), Number(m![2])];
+  };
+
+  test('"exports", "imports" and self-reference give what node gives, with no resolution at run time', async () => {
+    const actual = await app.run(scenarios[0]!);
+    expect(actual.stdout).toBe(app.node.get('default conditions')!.stdout);
+    const [answered, resolved] = counts(actual.stderr);
+    expect(answered).toBeGreaterThanOrEqual(6);
+    // Left to the runtime: the entry point itself (required by path, from no module) and the three
+    // subpaths the package refuses, which are resolved (and refused) as they run.
+    expect(resolved).toBe(4);
+  });
+
+  test('a process started with other conditions (--conditions) resolves everything itself', async () => {
+    const actual = await app.run(scenarios[1]!);
+    expect(actual.stdout).toBe(app.node.get('other conditions')!.stdout);
+    expect(actual.stdout).toContain('main export: fallback');
+    expect(actual.stderr).toContain('(the build resolved under other conditions)');
+    expect(counts(actual.stderr)[0]).toBe(0);
+  });
+});
+
 describe.each(['brotli', 'gzip'])('files stored with --compress %s', (method) => {
   let app: PackedApp;
   beforeAll(async () => {

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { precomputeResolutions } from '../../src/build/resolutions.js';
+import { hostTarget } from '../../src/build/target.js';
+import { PackedIndex } from '../../src/format/reader.js';
+import { encodeResolutions, Resolutions } from '../../src/format/resolutions.js';
+import { serializeResources, type WriterEntry } from '../../src/format/writer.js';
+import { defaultConditions } from '../../src/resolver/conditions.js';
+
+/** An app on disk: the answers the build precomputes must be the ones Node gives there. */
+const files: Record<string, string> = {
+  'package.json': JSON.stringify({
+    name: 'app',
+    exports: { '.': './main.js', './util': './lib/util.js' },
+    imports: { '#cfg': './lib/cfg.js' },
+  }),
+  'main.js': '',
+  'lib/util.js': '',
+  'lib/cfg.js': '',
+  'lib/data.json': '{}',
+  'lib/dir/index.js': '',
+  'node_modules/cond/package.json': JSON.stringify({
+    name: 'cond',
+    exports: { '.': { import: './esm.mjs', require: './cjs.js' }, './feature': { node: './node.js', default: './browser.js' } },
+  }),
+  'node_modules/cond/cjs.js': '',
+  'node_modules/cond/esm.mjs': '',
+  'node_modules/cond/node.js': '',
+  'node_modules/cond/browser.js': '',
+  'node_modules/old/package.json': JSON.stringify({ name: 'old', main: 'lib' }),
+  'node_modules/old/lib/index.js': '',
+  'node_modules/old/node_modules/cond/package.json': JSON.stringify({ name: 'cond', main: 'nested.js' }),
+  'node_modules/old/node_modules/cond/nested.js': '',
+  'node_modules/real-pkg/index.js': '',
+};
+const links: Record<string, string> = { 'node_modules/linked': 'real-pkg' };
+/** Requests by requiring file; those Node cannot resolve are expected to get no answer. */
+const requests: Record<string, string[]> = {
+  'main.js': [
+    './lib/util',
+    './lib/util.js',
+    './lib/data',
+    './lib/dir',
+    'cond',
+    'cond/feature',
+    'old',
+    'linked',
+    'app/util',
+    '#cfg',
+    './missing',
+    'cond/missing',
+  ],
+  'node_modules/old/lib/index.js': ['cond', '../package.json', '../../cond/cjs.js'],
+  'lib/util.js': ['../main', './cfg', '..', 'app'],
+};
+
+let dir: string;
+beforeAll(() => {
+  dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'oxpack-resolutions-')));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  for (const [name, target] of Object.entries(links)) symlinkSync(target, path.join(dir, name));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function blobOf(): Buffer {
+  return serializeResources(blobEntries(), { oxpack: 'test' });
+}
+
+const target = hostTarget();
+const conditions = defaultConditions({ requireModule: target.requireModule, packedRequireEsm: target.syncHooks }).require;
+const builtins = new Set(target.builtins);
+const requireMap = new Map(Object.entries(requests));
+
+describe('precomputed resolutions', () => {
+  test('are exactly what Node resolves on disk, for every request Node can resolve', () => {
+    const answers = precomputeResolutions(blobOf(), requireMap, conditions, builtins);
+    const got = new Map(answers.map((a) => [`${a.parent} ${a.specifier}`, a.target]));
+    let resolvable = 0;
+    for (const [parent, specifiers] of requireMap) {
+      const req = createRequire(path.join(dir, parent));
+      for (const specifier of specifiers) {
+        let expected: string | undefined;
+        try {
+          expected = path.relative(dir, req.resolve(specifier)).split(path.sep).join('/');
+          resolvable++;
+        } catch {
+          expected = undefined;
+        }
+        expect([`${parent} ${specifier}`, got.get(`${parent} ${specifier}`)]).toEqual([`${parent} ${specifier}`, expected]);
+      }
+    }
+    expect(resolvable).toBeGreaterThan(15);
+    expect(answers).toHaveLength(resolvable);
+  });
+
+  test('leave out what depends on the machine: a climb out of the app, a scope above an app without package.json', () => {
+    const appless = { ...Object.fromEntries(requireMap), 'tool.js': ['#x', '../outside.js', './main'] };
+    const blob = serializeResources(
+      [
+        { name: 'tool.js', kind: 'commonjs', data: Buffer.from('') },
+        { name: 'main.js', kind: 'commonjs', data: Buffer.from('') },
+      ],
+      { oxpack: 'test' },
+    );
+    const answers = precomputeResolutions(blob, new Map(Object.entries(appless)), conditions, builtins);
+    // "./main" from a file with no package.json above it: Node would look for a package scope (for
+    // self-reference) on the real disk beside the executable, so even this answer is left to the runtime.
+    expect(answers.filter((a) => a.parent === 'tool.js')).toEqual([]);
+  });
+
+  test('follow the conditions they are worked out under (the runtime uses them only under the same)', () => {
+    const browser = new Set([...conditions].filter((c) => c !== 'node'));
+    const answers = precomputeResolutions(blobOf(), requireMap, browser, builtins);
+    expect(answers.find((a) => a.specifier === 'cond/feature')?.target).toBe('node_modules/cond/browser.js');
+  });
+});
+
+describe('the resolutions section', () => {
+  test('round-trips through the writer and the reader, decoded per requiring module', () => {
+    const answers = precomputeResolutions(blobOf(), requireMap, conditions, builtins);
+    const index = PackedIndex.from(serializeResources(blobEntries(), { oxpack: 'test' }, { resolutions: answers }), { verify: 'full' });
+    const table = index.resolutions!;
+    for (const a of answers) expect(index.name(table.lookup(index.find(a.parent), a.specifier)!)).toBe(a.target);
+    expect(table.lookup(index.find('main.js'), './missing')).toBeUndefined();
+    expect(table.lookup(index.find('lib/cfg.js'), './util')).toBeUndefined();
+    expect(PackedIndex.from(blobOf()).resolutions).toBeUndefined();
+  });
+
+  test('the writer refuses a resolution naming no entry', () => {
+    expect(() =>
+      serializeResources(blobEntries(), { oxpack: 'test' }, { resolutions: [{ parent: 'main.js', specifier: 'x', target: 'nope.js' }] }),
+    ).toThrow(/"nope.js", which is not an entry/);
+  });
+
+  test('records that do not fit or name no file are ignored, never thrown', () => {
+    const section = encodeResolutions([
+      { parent: 1, specifier: 'ok', target: 5 },
+      { parent: 1, specifier: 'dir', target: 2 },
+      { parent: 1, specifier: 'far', target: 999 },
+      { parent: 3, specifier: 'ünï', target: 5 },
+    ]);
+    const table = new Resolutions(section, (i) => i < 10 && i !== 2);
+    expect(table.lookup(1, 'ok')).toBe(5);
+    expect(table.lookup(1, 'dir')).toBeUndefined();
+    expect(table.lookup(1, 'far')).toBeUndefined();
+    expect(table.lookup(3, 'ünï')).toBe(5);
+    expect(table.lookup(2, 'ok')).toBeUndefined();
+    // Truncated: the count no longer fits, so nothing is answered.
+    expect(new Resolutions(section.subarray(0, 20), () => true).lookup(1, 'ok')).toBeUndefined();
+    // A specifier range past the end is skipped.
+    const bad = Buffer.from(section);
+    bad.writeUInt32LE(0xffff_fff0, 4 + 2 * 16 + 8); // records are sorted: "dir", "far", "ok"
+    expect(new Resolutions(bad, () => true).lookup(1, 'ok')).toBeUndefined();
+  });
+});
+
+function blobEntries(): WriterEntry[] {
+  const entries: WriterEntry[] = Object.keys(files).map((name) => ({
+    name,
+    kind: name.endsWith('package.json') ? 'package.json' : name.endsWith('.json') ? 'json' : name.endsWith('.mjs') ? 'module' : 'commonjs',
+    data: readFileSync(path.join(dir, name)),
+  }));
+  for (const [name, t] of Object.entries(links)) entries.push({ name, kind: 'symlink', data: Buffer.from(t) });
+  return entries;
+}
