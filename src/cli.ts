@@ -112,7 +112,7 @@ export function createProgram(): Command {
     .option('--node <path>', 'build from this Node binary (default: the Node running oxpack)')
     .option('--offline', 'never ask the npm registry for Node binaries: use the cache')
     .addOption(new Option('--compress <method>', 'compress packed files').argParser(compression))
-    .option('--no-code-cache', 'do not add a V8 code cache for the start-up script')
+    .option('--no-code-cache', 'do not add V8 code caches (of the runtime and the packed modules)')
     .option('--resources-only', 'write only the packed resources file (run it with `oxpack run`)')
     .option('--verify-data', 'check the SHA-256 of the index and all packed data at every start (default: the index checksum)')
     .option('--allow-node-options', 'let NODE_OPTIONS (--require, --inspect...) reach the packed app (default: ignored or refused)')

@@ -17,11 +17,11 @@ import { type FileConfig, findProjectRoot, readConfigFile, readPackageConfig } f
 import type { Diagnostic } from './diagnostics.js';
 import { DiskHost } from './disk-host.js';
 import { codeCacheKeepsNames } from '../runtime/code-cache.js';
-import { addCodeCaches } from './code-cache.js';
+import { addCodeCaches, runtimeCodeCache } from './code-cache.js';
 import { mayCallImport, ResourceCollector, type FileInstall } from './collector.js';
 import { packageNameOf } from './packages.js';
 import { locateBlob } from '../format/locate.js';
-import { bootstrapPath, SENTINEL_FUSE, writeError, writeExecutable } from './sea.js';
+import { bootstrapPath, loaderPath, SENTINEL_FUSE, writeError, writeExecutable } from './sea.js';
 import { hostTarget, ignoresNodeOptions, probeTarget, resolveTarget, type TargetInfo } from './target.js';
 import { parseTargetSpec } from './target-spec.js';
 import { trace } from './trace.js';
@@ -198,20 +198,26 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   );
   const nameOf = (p: string): string => path.relative(collected.base, p).split(path.sep).join('/');
 
-  // 3. Code cache: made by the target Node for every packed CommonJS module (it must run here, and be
-  //    a line whose V8 keeps file names when it consumes a cache: see runtime/code-cache.ts).
+  // 3. Code cache, made by the target Node (it must run here): of the runtime bundle an executable
+  //    starts with, and of every packed CommonJS module where its V8 keeps file names when it
+  //    consumes a cache (see runtime/code-cache.ts; Node 20 makes them on the user's machine).
   const codeCache = !target.crossPlatform && (options.codeCache ?? config.codeCache ?? true);
   const allowNodeOptions = options.allowNodeOptions ?? config.allowNodeOptions ?? false;
-  if (codeCache && codeCacheKeepsNames(target.version)) {
+  const moduleCaches = codeCache && codeCacheKeepsNames(target.version);
+  let runtimeCache: Buffer | undefined;
+  if (codeCache && (moduleCaches || !options.resourcesOnly)) {
     await step(
       'code-cache',
-      // Modules that may call import() compile from source at run time (runtime/cjs-hooks.ts).
-      () =>
-        addCodeCaches(
-          target,
-          collector.inMemory('commonjs').filter((m) => !mayCallImport(m)),
+      async () => {
+        if (!options.resourcesOnly) runtimeCache = await runtimeCodeCache(target);
+        // Modules that may call import() compile from source at run time (runtime/cjs-hooks.ts).
+        const modules = collector.inMemory('commonjs').filter((m) => !mayCallImport(m));
+        return moduleCaches ? addCodeCaches(target, modules) : { count: 0, bytes: 0, reused: 0 };
+      },
+      (r) =>
+        [...(moduleCaches ? [`${plural(r.count, 'module')}, ${formatSize(r.bytes)}`] : []), ...(runtimeCache ? ['runtime'] : [])].join(
+          ' + ',
         ),
-      (r) => `${plural(r.count, 'module')}, ${formatSize(r.bytes)}`,
     );
   }
 
@@ -296,6 +302,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           output,
           // A code cache is made by the blob's Node for its own platform; elsewhere V8 would reject it.
           useCodeCache: codeCache,
+          runtimeCache,
           allowNodeOptions,
         });
       }
@@ -369,6 +376,7 @@ function executableInputs(target: TargetInfo, codeCache: boolean, allowNodeOptio
   const binary = statSync(target.binary);
   return createHash('sha256')
     .update(readFileSync(bootstrapPath()))
+    .update(readFileSync(loaderPath()))
     .update(JSON.stringify([target.binary, binary.size, binary.mtimeMs, target.version, codeCache, allowNodeOptions]))
     .digest('hex')
     .slice(0, 16);

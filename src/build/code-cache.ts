@@ -45,6 +45,44 @@ class StoredCaches {
   }
 }
 
+/**
+ * The code cache of the runtime bundle (templates/runtime-cache.ts), made by the target Node once per
+ * version and runtime, then kept with the module caches.
+ */
+export async function runtimeCodeCache(target: TargetInfo): Promise<Buffer> {
+  const stored = new StoredCaches(target.version);
+  const runtime = await readFile(bootstrapPath());
+  const key = stored.key(Buffer.concat([Buffer.from('oxpack-runtime\0'), runtime]));
+  const known = await stored.get(key);
+  if (known) return known;
+  const work = await mkdtemp(path.join(tmpdir(), 'oxpack-runtime-cache-'));
+  try {
+    const out = path.join(work, 'runtime.cache');
+    await runTarget(target, [path.join(path.dirname(bootstrapPath()), 'runtime-cache.cjs'), bootstrapPath(), out]);
+    const cache = await readFile(out);
+    await stored.put(key, cache);
+    return cache;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs a build-time script on the target Node; its failure is a build error that names the way around it. */
+async function runTarget(target: TargetInfo, args: string[]): Promise<void> {
+  try {
+    await run(target.blobBinary, args, { env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 16 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new OxpackError(
+      'OXPACK_CODE_CACHE',
+      `Node ${target.version} could not make the code cache: ${(e.stderr || e.message).trim().split('\n')[0]}`,
+      {
+        hint: 'build without it with --no-code-cache, and report the problem',
+      },
+    );
+  }
+}
+
 /** Attaches a code cache to each resource; returns how many got one, their size, and how many were reused. */
 export async function addCodeCaches(target: TargetInfo, all: Resource[]): Promise<{ count: number; bytes: number; reused: number }> {
   const stored = new StoredCaches(target.version);
@@ -70,19 +108,7 @@ export async function addCodeCaches(target: TargetInfo, all: Resource[]): Promis
     const sources = modules.map((m) => Buffer.from(m.data!.buffer, m.data!.byteOffset, m.data!.length));
     await writeFile(path.join(work, 'sources.bin'), Buffer.concat(sources));
     await writeFile(path.join(work, 'sources.json'), JSON.stringify(sources.map((s) => s.length)));
-    const script = path.join(path.dirname(bootstrapPath()), 'code-cache.cjs');
-    try {
-      await run(target.blobBinary, [script, work], { env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 16 * 1024 * 1024 });
-    } catch (err) {
-      const e = err as Error & { stderr?: string };
-      throw new OxpackError(
-        'OXPACK_CODE_CACHE',
-        `Node ${target.version} could not make the code cache: ${(e.stderr || e.message).trim().split('\n')[0]}`,
-        {
-          hint: 'build without it with --no-code-cache, and report the problem',
-        },
-      );
-    }
+    await runTarget(target, [path.join(path.dirname(bootstrapPath()), 'code-cache.cjs'), work]);
     const caches = await readFile(path.join(work, 'caches.bin'));
     const lengths = JSON.parse(await readFile(path.join(work, 'caches.json'), 'utf8')) as number[];
     let offset = 0;

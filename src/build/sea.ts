@@ -17,6 +17,7 @@ import { OxpackError } from '../errors.js';
 import { atLeast, type TargetInfo } from './target.js';
 import type { PostjectJob } from './postject-worker.js';
 import { track, untrack } from './temp-files.js';
+import { RUNTIME_ASSET_KEY, RUNTIME_CACHE_KEY } from '../runtime/runtime-script.js';
 
 const run = promisify(execFile);
 
@@ -27,8 +28,11 @@ const run = promisify(execFile);
 export const SENTINEL_FUSE = ['NODE', 'SEA', 'FUSE', 'fce680ab2cc467b6e072b8b5df1996b2'].join('_');
 /** The SEA asset holding the packed resources; src/runtime/main.ts reads the same key. */
 export const ASSET_KEY = 'oxpack';
-/** The SEA asset holding the runtime's source (the same file as the main script), for worker threads. */
-export const RUNTIME_ASSET_KEY = 'oxpack-runtime';
+
+/** dist/templates/sea-loader.cjs: the main script of an executable, which compiles and runs the runtime. */
+export function loaderPath(): string {
+  return path.join(path.dirname(bootstrapPath()), 'sea-loader.cjs');
+}
 
 /** dist/templates/main.cjs of this package (the runtime entry), wherever this module runs from. */
 export function bootstrapPath(): string {
@@ -55,6 +59,8 @@ export interface ExecutableInput {
   output: string;
   /** Let the target Node produce a V8 code cache for the main script (same platform only). */
   useCodeCache: boolean;
+  /** The V8 code cache of the runtime bundle (runtime-cache.ts), made by the target Node. */
+  runtimeCache?: Buffer | undefined;
   /** Let NODE_OPTIONS extend Node's arguments (default: ignored, "execArgvExtension": "none"). */
   allowNodeOptions?: boolean;
 }
@@ -74,17 +80,20 @@ async function runSeaConfig(
   useCodeCache: boolean,
   mode: { blob: true } | { executable: string; output: string },
   allowNodeOptions = false,
+  runtimeCache?: Buffer,
 ): Promise<Buffer | undefined> {
   const work = await mkdtemp(path.join(tmpdir(), 'oxpack-sea-'));
   try {
     const resourcesPath = path.join(work, 'resources.oxres');
     const blobPath = path.join(work, 'sea-prep.blob');
     const configPath = path.join(work, 'sea-config.json');
+    const cachePath = path.join(work, 'runtime.cache');
     await writeFile(resourcesPath, resources);
+    if (runtimeCache) await writeFile(cachePath, runtimeCache);
     await writeFile(
       configPath,
       JSON.stringify({
-        main: bootstrapPath(),
+        main: loaderPath(),
         ...('executable' in mode ? { executable: mode.executable, output: mode.output } : { output: blobPath }),
         disableExperimentalSEAWarning: true,
         useSnapshot: false,
@@ -92,8 +101,12 @@ async function runSeaConfig(
         // NODE_OPTIONS must not load code into the app or open a debugger on it: ignored where Node
         // honours this (older lines ignore the setting; the runtime then guards NODE_OPTIONS itself).
         ...(allowNodeOptions ? {} : { execArgvExtension: 'none' }),
-        // The runtime's own source as well: worker threads of packed scripts run it first.
-        assets: { [ASSET_KEY]: resourcesPath, [RUNTIME_ASSET_KEY]: bootstrapPath() },
+        // The runtime bundle the loader compiles (worker threads of packed scripts run it too), and its code cache.
+        assets: {
+          [ASSET_KEY]: resourcesPath,
+          [RUNTIME_ASSET_KEY]: bootstrapPath(),
+          ...(runtimeCache ? { [RUNTIME_CACHE_KEY]: cachePath } : {}),
+        },
       }),
     );
     try {
@@ -119,8 +132,14 @@ async function runSeaConfig(
 }
 
 /** Produces the SEA preparation blob with the target's Node version. */
-export async function seaBlob(target: TargetInfo, resources: Buffer, useCodeCache: boolean, allowNodeOptions = false): Promise<Buffer> {
-  return (await runSeaConfig(target, resources, useCodeCache, { blob: true }, allowNodeOptions))!;
+export async function seaBlob(
+  target: TargetInfo,
+  resources: Buffer,
+  useCodeCache: boolean,
+  allowNodeOptions = false,
+  runtimeCache?: Buffer,
+): Promise<Buffer> {
+  return (await runSeaConfig(target, resources, useCodeCache, { blob: true }, allowNodeOptions, runtimeCache))!;
 }
 
 /**
@@ -181,9 +200,16 @@ export async function writeExecutable(input: ExecutableInput): Promise<number> {
   track(temp);
   try {
     if (buildsSeaItself(target)) {
-      await runSeaConfig(target, input.resources, input.useCodeCache, { executable: target.binary, output: temp }, input.allowNodeOptions);
+      await runSeaConfig(
+        target,
+        input.resources,
+        input.useCodeCache,
+        { executable: target.binary, output: temp },
+        input.allowNodeOptions,
+        input.runtimeCache,
+      );
     } else {
-      const blob = await seaBlob(target, input.resources, input.useCodeCache, input.allowNodeOptions);
+      const blob = await seaBlob(target, input.resources, input.useCodeCache, input.allowNodeOptions, input.runtimeCache);
       await copyFile(target.binary, temp);
       await chmod(temp, 0o755); // the source may be read-only; postject rewrites the file in place
       await removeSignature(temp, target);

@@ -13,12 +13,10 @@ import { RuntimeFinder } from './finder.js';
 import { debugLog } from './debug.js';
 import { VirtualRoot } from './virtual-root.js';
 import { WORKER_LAUNCH, type WorkerLaunch } from './worker-hooks.js';
+import { RUNTIME_ASSET_KEY } from './runtime-script.js';
 
 /** Name of the SEA asset holding the packed resources. */
 export const ASSET_KEY = 'oxpack';
-/** Name of the SEA asset holding this runtime's own source, for worker threads. */
-export const RUNTIME_ASSET_KEY = 'oxpack-runtime';
-
 /** Exit status for a damaged executable or resources file (EX_SOFTWARE): distinct from what apps return. */
 export const EXIT_DAMAGED = 70;
 

@@ -35,7 +35,7 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
     expect(expected.stdout).toContain('hello from pino');
   });
 
-  test('CommonJS modules compile with the code cache the build made (Node 22 and later), none rejected', async () => {
+  test('the runtime and CommonJS modules (Node 22 and later) compile with the code cache the build made, none rejected', async () => {
     // a fresh cache folder: on Node 20 the first start makes caches and uses none
     const fresh = path.join(app.runDir, `cache-${Date.now()}`);
     const result = await app.run({ ...scenario, env: { OXPACK_DEBUG: 'cache', OXPACK_CACHE_DIR: fresh } });
@@ -50,6 +50,11 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
     const used = counts.reduce((sum, [n]) => sum + n!, 0);
     if (line >= 22) expect(used).toBeGreaterThan(10);
     else expect(used).toBe(0);
+    // The runtime itself starts from the cache the build made, on every line, in the main process and
+    // in the children started from the executable (worker threads run the runtime from source).
+    const runtime = [...result.stderr.matchAll(/oxpack:cache runtime code cache: (\w+)/g)].map((m) => m[1]);
+    expect(runtime.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(runtime)).toEqual(new Set(['used']));
   });
 
   test('a virtual path that names no packed script is refused, not run as the app', async () => {
