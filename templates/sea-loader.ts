@@ -7,6 +7,8 @@ import { Script } from 'node:vm';
 import { debugLog } from '../src/runtime/debug.js';
 import { LOADER_IMPORT, RUNTIME_ASSET_KEY, RUNTIME_CACHE_KEY, RUNTIME_SCRIPT_NAME, wrapRuntime } from '../src/runtime/runtime-script.js';
 
+const timing = debugLog('timing');
+timing?.(`loader started at ${performance.now().toFixed(1)} ms`);
 let cachedData: Buffer | undefined;
 try {
   cachedData = Buffer.from(getRawAsset(RUNTIME_CACHE_KEY) as ArrayBuffer);
@@ -17,6 +19,7 @@ const script = new Script(wrapRuntime(Buffer.from(getRawAsset(RUNTIME_ASSET_KEY)
   filename: RUNTIME_SCRIPT_NAME,
   ...(cachedData ? { cachedData } : {}),
 });
+timing?.(`runtime compiled at ${performance.now().toFixed(1)} ms`);
 debugLog('cache')?.(`runtime code cache: ${!cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used'}`);
 // The runtime imports an ES entry point through this on Node lines without require(esm).
 (globalThis as Record<symbol, unknown>)[LOADER_IMPORT] = (specifier: string) => import(specifier);

@@ -26,7 +26,7 @@ import { hostTarget, ignoresNodeOptions, probeTarget, resolveTarget, type Target
 import { parseTargetSpec } from './target-spec.js';
 import { trace } from './trace.js';
 import { precomputeResolutions } from './resolutions.js';
-import { defaultConditions } from '../resolver/conditions.js';
+import { conditionsKey, defaultConditions } from '../resolver/conditions.js';
 import { writeAtomically, writeInstalls } from './output.js';
 
 export interface BuildOptions {
@@ -221,13 +221,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     );
   }
 
-  // 4. Serialize, with the answers to the traced modules' literal require() specifiers.
-  const requireConditions = defaultConditions({ requireModule: target.requireModule, packedRequireEsm: target.syncHooks }).require;
-  const requires = new Map<string, Set<string>>();
-  for (const [file, specifiers] of traced.requires) {
-    const name = nameOf(file);
-    if (!name.startsWith('../') && !path.isAbsolute(name)) requires.set(name, specifiers);
-  }
+  // 4. Serialize, with the answers to the traced modules' literal require() and import specifiers.
+  const conditions = defaultConditions({ requireModule: target.requireModule, packedRequireEsm: target.syncHooks });
+  const byName = (byFile: Map<string, Set<string>>): Map<string, Set<string>> => {
+    const out = new Map<string, Set<string>>();
+    for (const [file, specifiers] of byFile) {
+      const name = nameOf(file);
+      if (!name.startsWith('../') && !path.isAbsolute(name)) out.set(name, specifiers);
+    }
+    return out;
+  };
+  const requires = byName(traced.requires);
+  const imports = byName(traced.imports);
+  const resolves = requires.size > 0 || imports.size > 0;
   const meta: PackedMeta = {
     oxpack: oxpackVersion(),
     node: target.version,
@@ -239,7 +245,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...(codeCache && !codeCacheKeepsNames(target.version) ? { localCodeCache: true } : {}),
     // External packages are read from disk at run time: the build cannot know what they use.
     ...(external.size > 0 ? {} : { hooks: optionalHooks(collector) }),
-    ...(requires.size > 0 ? { resolvedWith: [...requireConditions].join(',') } : {}),
+    ...(resolves ? { resolvedWith: { require: conditionsKey(conditions.require), import: conditionsKey(conditions.import) } } : {}),
     // What else goes into the executable: an unchanged blob then means an unchanged executable.
     ...(options.resourcesOnly ? {} : { build: executableInputs(target, codeCache, allowNodeOptions) }),
   };
@@ -250,13 +256,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       // A file holding Node's SEA fuse string would make the executable carry it twice; compressed, it does not.
       for (const entry of oxidized.resources) if (stats.fused.includes(entry.name)) entry.compression = 'brotli';
       let blob: Buffer;
-      if (requires.size > 0) {
+      if (resolves) {
         // Resolved over a first blob, uncompressed (the answers do not depend on it, and it is faster).
         const plain = serializeResources(
           oxidized.resources.map((e) => ({ ...e, compression: 'none' as const })),
           meta,
         );
-        const resolutions = precomputeResolutions(plain, requires, requireConditions, new Set(target.builtins));
+        const resolutions = precomputeResolutions(plain, { requires, imports }, conditions, new Set(target.builtins));
         blob = serializeResources(oxidized.resources, meta, { resolutions });
       } else {
         blob = serializeResources(oxidized.resources, meta);

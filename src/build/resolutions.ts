@@ -1,7 +1,8 @@
 /**
- * Precomputed resolutions: what the literal require() specifiers of the packed CommonJS modules
- * resolve to at run time, worked out at build time by the runtime's own resolver (CjsResolver over a
- * FinderHost) reading the blob just serialized, so the answers are the ones a start would compute.
+ * Precomputed resolutions: what the literal require() specifiers of the packed CommonJS modules, and
+ * the literal import specifiers of the packed ES modules, resolve to at run time, worked out at build
+ * time by the runtime's own resolvers (CjsResolver, EsmResolver over a FinderHost) reading the blob
+ * just serialized, so the answers are the ones a start would compute.
  *
  * A specifier is recorded only when its resolution read nothing but packed entries: one that looked
  * at a real path (a package.json above an app without one, a relative path climbing out of the app)
@@ -9,9 +10,12 @@
  */
 import path from 'node:path';
 import { isAbsolute } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WriterResolution } from '../format/writer.js';
 import { Kind } from '../format/layout.js';
 import { CjsResolver, isRelative } from '../resolver/cjs.js';
+import type { ConditionSets } from '../resolver/conditions.js';
+import { EsmResolver } from '../resolver/esm.js';
 import { type PackageConfig, type ResolverHost, Stat } from '../resolver/host.js';
 import { lookupPaths } from '../resolver/lookup-paths.js';
 import { FinderCore } from '../runtime/finder.js';
@@ -23,44 +27,72 @@ const BUILD_ROOT = path.resolve('/oxpack-build/app');
 /** The extensions Node registers: the runtime uses the answers only while these are the registered ones. */
 export const DEFAULT_EXTENSIONS = ['.js', '.json', '.node'] as const;
 
+export interface PackedSpecifiers {
+  /** Literal require() specifiers by the entry name of the CommonJS module that requires them. */
+  requires: ReadonlyMap<string, Iterable<string>>;
+  /** Literal import specifiers by the entry name of the ES module that imports them. */
+  imports?: ReadonlyMap<string, Iterable<string>>;
+}
+
 /**
  * @param blob the serialized resources (without resolutions)
- * @param requires literal specifiers by the entry name of the CommonJS module that requires them
- * @param conditions the require() conditions of the target Node
+ * @param conditions the target Node's require() and import conditions
  * @param builtins the target's built-in modules
  */
 export function precomputeResolutions(
   blob: Buffer,
-  requires: ReadonlyMap<string, Iterable<string>>,
-  conditions: ReadonlySet<string>,
+  specifiers: PackedSpecifiers,
+  conditions: ConditionSets,
   builtins: ReadonlySet<string>,
 ): WriterResolution[] {
   const finder = new FinderCore({ virtualRoot: BUILD_ROOT, relativePathOrigin: path.dirname(BUILD_ROOT) });
   finder.indexBytes(blob, { verify: 'none' });
   const root = finder.root;
-  const host = new PackedOnlyHost(new FinderHost(finder), (p) => root.contains(p), builtins);
-  const resolver = new CjsResolver(host, conditions, () => DEFAULT_EXTENSIONS);
+  const packed = (p: string): boolean => root.contains(p);
+  const host = new PackedOnlyHost(new FinderHost(finder), packed, builtins);
   const out: WriterResolution[] = [];
-  for (const [parent, specifiers] of requires) {
-    const i = finder.index.find(parent);
-    if (i < 0 || finder.index.kind(i) !== Kind.commonjs) continue;
-    const parentPath = root.pathOf(parent);
-    for (const specifier of specifiers) {
-      if (isAbsolute(specifier)) continue;
-      // As the runtime computes them (runtime/cjs-hooks.ts): a bare specifier is searched in packed folders only.
-      let paths = lookupPaths(specifier, parentPath);
-      if (!isRelative(specifier) && specifier[0] !== '#') paths = paths.filter((p) => root.contains(p));
-      host.outside = false;
-      let found: string | undefined;
-      try {
-        found = resolver.resolve(specifier, { parentPath, paths });
-      } catch {
-        continue; // an error is the runtime's to report, with its own stack
+  /** Each specifier of each module of `kind`, resolved by `resolve` (a path, or undefined). */
+  const answer = (
+    table: ReadonlyMap<string, Iterable<string>> | undefined,
+    kind: number,
+    resolve: (specifier: string, parentPath: string) => string | undefined,
+  ): void => {
+    for (const [parent, list] of table ?? []) {
+      const i = finder.index.find(parent);
+      if (i < 0 || finder.index.kind(i) !== kind) continue;
+      const parentPath = root.pathOf(parent);
+      for (const specifier of list) {
+        if (isAbsolute(specifier)) continue;
+        host.outside = false;
+        let found: string | undefined;
+        try {
+          found = resolve(specifier, parentPath);
+        } catch {
+          continue; // an error is the runtime's to report, with its own stack
+        }
+        const target = found === undefined || host.outside ? undefined : root.nameOf(found);
+        if (target !== undefined && target !== '') out.push({ parent, specifier, target });
       }
-      const target = found === undefined || host.outside ? undefined : root.nameOf(found);
-      if (target !== undefined && target !== '') out.push({ parent, specifier, target });
     }
-  }
+  };
+
+  const cjs = new CjsResolver(host, conditions.require, () => DEFAULT_EXTENSIONS);
+  answer(specifiers.requires, Kind.commonjs, (specifier, parentPath) => {
+    // As the runtime computes them (runtime/cjs-hooks.ts): a bare specifier is searched in packed folders only.
+    let paths = lookupPaths(specifier, parentPath);
+    if (!isRelative(specifier) && specifier[0] !== '#') paths = paths.filter(packed);
+    return cjs.resolve(specifier, { parentPath, paths });
+  });
+  // As runtime/esm-hooks.ts resolves them: bare specifiers in packed node_modules folders only.
+  const esm = new EsmResolver(host, conditions.import, packed);
+  answer(specifiers.imports, Kind.module, (specifier, parentPath) => {
+    const url = esm.resolve(specifier, pathToFileURL(parentPath));
+    if (url.protocol !== 'file:') return undefined;
+    const found = fileURLToPath(url);
+    // The runtime spells an answer with pathToFileURL: the module map is keyed by URL, so an answer
+    // spelt otherwise than the resolver spells it would load the module twice.
+    return pathToFileURL(found).href === url.href ? found : undefined;
+  });
   return out;
 }
 

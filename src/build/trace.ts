@@ -46,6 +46,8 @@ export interface TraceResult {
    * built-ins, not external packages): the build records what they resolve to in the packed tree.
    */
   requires: Map<string, Set<string>>;
+  /** The same for the literal import declarations and import() calls of each ES module. */
+  imports: Map<string, Set<string>>;
   diagnostics: Diagnostic[];
 }
 
@@ -59,6 +61,12 @@ export function trace(input: TraceInput): TraceResult {
   const files = new Map<string, ResourceKind>();
   const assets = new Set<string>();
   const requires = new Map<string, Set<string>>();
+  const imports = new Map<string, Set<string>>();
+  const record = (table: Map<string, Set<string>>, file: string, specifier: string): void => {
+    let specifiers = table.get(file);
+    if (!specifiers) table.set(file, (specifiers = new Set()));
+    specifiers.add(specifier);
+  };
   const diagnostics: Diagnostic[] = [];
   const queue: { file: string; lenient: boolean }[] = [
     ...(input.scripts ?? []).map((file) => ({ file, lenient: true })),
@@ -160,11 +168,8 @@ export function trace(input: TraceInput): TraceResult {
         const found = resolveReference(ref, file);
         if (found && !isExternalPath(found, input.external)) {
           add(found, lenient);
-          if (kind === 'commonjs' && (ref.kind === 'require' || ref.kind === 'require.resolve')) {
-            let specifiers = requires.get(file);
-            if (!specifiers) requires.set(file, (specifiers = new Set()));
-            specifiers.add(ref.specifier);
-          }
+          if (kind === 'commonjs' && (ref.kind === 'require' || ref.kind === 'require.resolve')) record(requires, file, ref.specifier);
+          if (kind === 'module' && (ref.kind === 'import' || ref.kind === 'dynamic-import')) record(imports, file, ref.specifier);
         }
       } catch (err) {
         const e = err as Error & { code?: string };
@@ -212,7 +217,7 @@ export function trace(input: TraceInput): TraceResult {
       });
     }
   }
-  return { files, assets, requires, diagnostics };
+  return { files, assets, requires, imports, diagnostics };
 }
 
 const JS_FILE = /\.[cm]?js$/;

@@ -208,10 +208,11 @@ export interface PackedMeta {
    */
   hooks?: OptionalHook[];
   /**
-   * With a resolutions section: the require() conditions its answers were worked out under, joined
-   * by commas. A runtime whose conditions differ (--conditions, --no-addons) ignores the section.
+   * With a resolutions section: the conditions its answers were worked out under, joined by commas,
+   * for require() (the answers for CommonJS modules) and for import (those for ES modules). A runtime
+   * whose conditions differ (--conditions, --no-addons) resolves those requests itself.
    */
-  resolvedWith?: string;
+  resolvedWith?: { require?: string; import?: string };
   [key: string]: unknown;
 }
 

@@ -31,3 +31,8 @@ export function defaultConditions({ requireModule, packedRequireEsm = true, addo
     import: new Set(['node', 'import', ...sync, ...extra]),
   };
 }
+
+/** A set of conditions as one comparable string (sorted: Node's order is not part of the meaning). */
+export function conditionsKey(conditions: Iterable<string>): string {
+  return [...conditions].sort().join(',');
+}

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 
 import { Kind } from '../format/layout.js';
 import { CjsResolver, isRelative } from '../resolver/cjs.js';
-import { defaultConditions } from '../resolver/conditions.js';
+import { conditionsKey, defaultConditions } from '../resolver/conditions.js';
 import { moduleNotFound, nodeError } from '../resolver/errors.js';
 import { parsePackageName } from '../resolver/esm.js';
 import { canUseCodeCache, codeCacheStats, compileAndRun, LocalCodeCache, runAsScript } from './code-cache.js';
@@ -86,7 +86,7 @@ export function installCjsHooks(
   const external = new Set((finder.meta.external as string[] | undefined) ?? []);
   // The build's answers to the literal require() specifiers of packed modules (format/resolutions.ts),
   // worked out under the target's conditions: a process started with others resolves everything itself.
-  const resolutions = finder.meta.resolvedWith === [...conditions.require].join(',') ? index.resolutions : undefined;
+  const resolutions = finder.meta.resolvedWith?.require === conditionsKey(conditions.require) ? index.resolutions : undefined;
   /** Entry number of each packed module loaded, by filename: the parents those answers are kept by. */
   const loaded = new Map<string, number>();
   const resolveStats = { answered: 0, resolved: 0 };
@@ -188,7 +188,8 @@ export function installCjsHooks(
   M._extensions['.js'] = function (this: unknown, module, filename) {
     const i = packedEntry(filename);
     if (i === undefined) return originals.js.call(this, module, filename);
-    if (resolutions !== undefined) loaded.set(filename, i);
+    // CommonJS parents only: an ES module's records answer its imports (createRequire() in it resolves here).
+    if (resolutions !== undefined && index.kind(i) === Kind.commonjs) loaded.set(filename, i);
     const source = finder.contents(i).toString('utf8');
     // Code whose import() calls are all its own expressions starts the hooks at its first call, where
     // they start on demand (esm-install.ts deferUntilFirstImport); other code that may call it, now.

@@ -179,9 +179,11 @@ function runModule(fn: (...args: unknown[]) => unknown, mod: ModuleLike, filenam
 /**
  * Node 20: a cache must be made under the file name it will be consumed with (its V8 keeps that name),
  * which only this machine knows (the executable's location is part of it). So the first start makes
- * the caches and writes them to the user's cache folder, <cache>/code/<blob hash>/<location hash>/,
+ * the caches and writes them to the user's cache folder, <cache>/code/<location hash>/<blob hash>/,
  * checked like the addon cache; later starts use them. A missing, unusable or rejected cache only
- * costs the compile Node would have done.
+ * costs the compile Node would have done. The first write for a blob removes the caches of other
+ * blobs at the same location: they belonged to executables that this one replaced, and would
+ * otherwise pile up with every rebuild.
  */
 export class LocalCodeCache {
   private folder: string | null | undefined;
@@ -197,7 +199,7 @@ export class LocalCodeCache {
     if (this.folder !== undefined) return this.folder;
     try {
       const where = nameDigest(this.finder.root.path);
-      this.folder = ownFolders(userCacheDir(), ['code', this.finder.index.hash.slice(0, 32), where]);
+      this.folder = ownFolders(userCacheDir(), ['code', where, this.finder.index.hash.slice(0, 32)]);
     } catch (err) {
       this.log?.(`no local code cache: ${(err as Error).message}`);
       this.folder = null;
@@ -227,6 +229,7 @@ export class LocalCodeCache {
       if (!fs.lstatSync(file).isFile()) return this.loaded;
       bytes = fs.readFileSync(file);
     } catch {
+      this.firstWrite = true;
       return this.loaded;
     }
     const header = LocalCodeCache.HEADER;
@@ -270,6 +273,21 @@ export class LocalCodeCache {
     this.pending.set(name, script);
   }
 
+  /** Removes the cache folders of other blobs beside `own` (see the class comment). */
+  private removeOthers(own: string): void {
+    const location = path.dirname(own);
+    try {
+      for (const name of fs.readdirSync(location)) {
+        if (name === path.basename(own) || !/^[0-9a-f]{32}$/.test(name)) continue;
+        fs.rmSync(path.join(location, name), { recursive: true, force: true });
+        this.log?.(`removed the code caches of a replaced executable (${name})`);
+      }
+    } catch {
+      // another run may be removing them too; what is left goes next time
+    }
+  }
+
+  private firstWrite = false;
   private static readonly FLUSH_AFTER_MS = 3000;
   private exitHooked = false;
   private timer: NodeJS.Timeout | undefined;
@@ -293,6 +311,8 @@ export class LocalCodeCache {
       // Written whole under a temporary name and renamed: concurrent runs each leave a complete file.
       replaceFile(file, Buffer.concat(chunks), 0o600);
       this.log?.(`wrote ${made.length} code caches (${kept.length + made.length} in ${path.basename(file)})`);
+      if (this.firstWrite) this.removeOthers(path.dirname(file));
+      this.firstWrite = false;
     } catch (err) {
       this.log?.(`cannot write the code caches: ${(err as Error).message}`);
     }

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kind } from '../format/layout.js';
-import { defaultConditions } from '../resolver/conditions.js';
+import { conditionsKey, defaultConditions } from '../resolver/conditions.js';
 import { nodeError } from '../resolver/errors.js';
 import { CjsResolver, isRelative } from '../resolver/cjs.js';
 import { EsmResolver, isRelativeOrAbsolutePath, parsePackageName } from '../resolver/esm.js';
@@ -106,8 +106,10 @@ export function createEsmHooks(finder: FinderCore, host: FinderHost, options: Es
   };
   const formatOf = (p: string): string | undefined => {
     const found = finder.lookupPath(p);
-    if (!found?.ok) return undefined;
-    switch (finder.index.kind(found.index)) {
+    return found?.ok ? formatOfEntry(found.index, p) : undefined;
+  };
+  const formatOfEntry = (i: number, p: string): string | undefined => {
+    switch (finder.index.kind(i)) {
       case Kind.module:
         return 'module';
       case Kind.commonjs:
@@ -122,9 +124,36 @@ export function createEsmHooks(finder: FinderCore, host: FinderHost, options: Es
     }
   };
 
+  // The build's answers to packed ES modules' literal imports (format/resolutions.ts), for imports
+  // made under the conditions it worked them out with.
+  const resolutions = finder.meta.resolvedWith?.import !== undefined ? finder.index.resolutions : undefined;
+  let lastConditions: readonly string[] | undefined;
+  let lastMatch = false;
+  const answered = (specifier: string, parentPath: string, conditions: readonly string[] | undefined): ResolveResult | undefined => {
+    if (conditions !== lastConditions || lastConditions === undefined) {
+      lastConditions = conditions;
+      lastMatch = conditionsKey(conditions ?? defaults) === finder.meta.resolvedWith!.import;
+    }
+    if (!lastMatch) return undefined;
+    const parent = finder.lookupPath(parentPath);
+    if (!parent?.ok || finder.index.kind(parent.index) !== Kind.module) return undefined;
+    const target = resolutions!.lookup(parent.index, specifier);
+    if (target === undefined) return undefined;
+    const p = root.pathOf(finder.index.name(target));
+    const format = formatOfEntry(target, p);
+    stats.answered++;
+    return { url: pathToFileURL(p).href, ...(format ? { format } : {}), shortCircuit: true };
+  };
+  const stats = { answered: 0, resolved: 0 };
+
   function resolve(specifier: string, context: ResolveContext, next: NextResolve): ResolveResult {
     const parentURL = context.parentURL;
-    const fromPacked = parentURL !== undefined && packedPath(parentURL) !== undefined;
+    const parentPath = parentURL === undefined ? undefined : packedPath(parentURL);
+    const fromPacked = parentPath !== undefined;
+    if (resolutions !== undefined && fromPacked && !context.conditions?.includes('require')) {
+      const found = answered(specifier, parentPath, context.conditions);
+      if (found) return found;
+    }
     const target = specifier.startsWith('file:')
       ? packedPath(specifier)
       : path.isAbsolute(specifier)
@@ -151,6 +180,7 @@ export function createEsmHooks(finder: FinderCore, host: FinderHost, options: Es
       }
     }
     const base = parentURL ?? pathToFileURL(`${root.path}${path.sep}`).href;
+    if (fromPacked) stats.resolved++;
     let url: URL;
     try {
       url = resolverFor(context.conditions).resolve(specifier, base);
@@ -256,5 +286,5 @@ export function createEsmHooks(finder: FinderCore, host: FinderHost, options: Es
     );
   }
 
-  return { resolve, load };
+  return { resolve, load, stats };
 }

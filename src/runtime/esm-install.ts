@@ -44,6 +44,12 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost): EsmHoo
     // In-thread hooks cost next to nothing: install them now.
     const hooks = createEsmHooks(finder, host, { external });
     const handle = api.registerHooks({ resolve: hooks.resolve, load: hooks.load });
+    const log = debugLog('resolve');
+    if (log) {
+      process.once('exit', () =>
+        log(`${hooks.stats.answered} packed imports answered by the build, ${hooks.stats.resolved} resolved at run time`),
+      );
+    }
     return { ensure: () => undefined, uninstall: () => handle.deregister() };
   }
   const register = api.register;

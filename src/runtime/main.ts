@@ -46,7 +46,8 @@ export function runMain(entry: RuntimeEntry): void {
   try {
     if (sea) {
       finder.source = { kind: 'sea' };
-      finder.indexBytes(getRawAsset(ASSET_KEY) as ArrayBuffer);
+      // Sealed by the build that wrote this runtime: the checksum tells whether it arrived intact.
+      finder.indexBytes(getRawAsset(ASSET_KEY) as ArrayBuffer, { verify: 'checksum' });
     } else if (file) {
       finder.indexFile(file);
     } else {

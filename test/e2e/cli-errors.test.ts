@@ -248,6 +248,14 @@ describe('inputs that are fine', () => {
       // Node 20 makes its caches at the first start and uses them from the second on
       expect(first.stderr).toMatch(/code cache: 0 used, 0 rejected\noxpack:cache wrote 2 code caches/); // lib.js and big.js
       expect(second.stderr).toMatch(/code cache: 2 used, 0 rejected/);
+      // A rebuild at the same place: its first start removes the caches of the executable it replaced.
+      writeFileSync(path.join(dir, 'big.js'), `module.exports = 2;\n${padding}`);
+      expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).exitCode).toBe(0);
+      const third = await start();
+      expect(third.stderr).toMatch(/wrote 2 code caches[^]*removed the code caches of a replaced executable/);
+      const locations = readdirSync(path.join(dir, 'cache', 'code'));
+      expect(locations).toHaveLength(1);
+      expect(readdirSync(path.join(dir, 'cache', 'code', locations[0]!))).toHaveLength(1);
     } else {
       expect(first.stderr).toMatch(/code cache: 3 used, 0 rejected/); // every module, from the build
     }

@@ -64,6 +64,18 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
         if (scenario.compareStderr) expect(expected.stderr).toMatch(/^prettier: /);
         else expect(expected.stdout.length).toBeGreaterThan(0);
       });
+
+      // Where the hooks run in the main thread (module.registerHooks, 22.15 and later), they count.
+      if (fixture === 'esm-mixed' && entry === 'main.js' && line >= 22) {
+        test("the build answered the packed ES modules' literal imports", async () => {
+          const scenario = { ...scenarios[0]!, env: { OXPACK_DEBUG: 'resolve' } };
+          const actual = await app.run(scenario);
+          expect(actual.stdout).toBe(app.node.get(scenarios[0]!.name)!.stdout);
+          const m = /oxpack:resolve (\d+) packed imports answered by the build, (\d+) resolved at run time/.exec(actual.stderr);
+          expect(m).not.toBeNull();
+          expect(Number(m![1])).toBeGreaterThanOrEqual(5);
+        });
+      }
     });
   }
 });

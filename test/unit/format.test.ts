@@ -206,7 +206,7 @@ function rehash(buf: Buffer): Buffer {
   return buf;
 }
 
-function expectFormatError(buf: Buffer, message: RegExp, verify: 'none' | 'index' | 'full' = 'none'): void {
+function expectFormatError(buf: Buffer, message: RegExp, verify: 'none' | 'checksum' | 'index' | 'full' = 'none'): void {
   let caught: unknown;
   try {
     PackedIndex.from(buf, { verify });
@@ -331,6 +331,12 @@ describe('the reader refuses corrupt blobs with one clear error', () => {
     expectFormatError(b, /unknown kind 42/);
     // 'trusted' (bytes another thread validated) reads the header and sections only
     expect(() => PackedIndex.from(b, { verify: 'trusted' })).not.toThrow();
+    // 'checksum' (an executable's own sealed asset) checks the checksum only: a damaged record fails
+    // it, and only a blob re-sealed over the damage (a forgery, not an accident) gets past it.
+    expect(() => PackedIndex.from(b, { verify: 'checksum' })).toThrow(/index checksum mismatch/);
+    b.writeUInt32LE(indexChecksum(b, b.readUInt32LE(H_INDEX_END)), H_CHECKSUM);
+    expect(() => PackedIndex.from(b, { verify: 'checksum' })).not.toThrow();
+    expectFormatError(b, /unknown kind 42/, 'index');
   });
   test('the expressions-only import() flag without the import() flag', () => {
     const b = copy();

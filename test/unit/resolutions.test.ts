@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { precomputeResolutions } from '../../src/build/resolutions.js';
@@ -35,6 +37,9 @@ const files: Record<string, string> = {
   'node_modules/old/node_modules/cond/package.json': JSON.stringify({ name: 'cond', main: 'nested.js' }),
   'node_modules/old/node_modules/cond/nested.js': '',
   'node_modules/real-pkg/index.js': '',
+  'esm/main.mjs': '',
+  'esm/util.mjs': '',
+  'esm/data.json': '{}',
 };
 const links: Record<string, string> = { 'node_modules/linked': 'real-pkg' };
 /** Requests by requiring file; those Node cannot resolve are expected to get no answer. */
@@ -73,13 +78,32 @@ function blobOf(): Buffer {
 }
 
 const target = hostTarget();
-const conditions = defaultConditions({ requireModule: target.requireModule, packedRequireEsm: target.syncHooks }).require;
+const conditions = defaultConditions({ requireModule: target.requireModule, packedRequireEsm: target.syncHooks });
 const builtins = new Set(target.builtins);
 const requireMap = new Map(Object.entries(requests));
+/** Imports by importing ES module. */
+const imports: Record<string, string[]> = {
+  'esm/main.mjs': [
+    './util.mjs',
+    './util',
+    '../main.js',
+    '../lib/data.json',
+    'cond',
+    'cond/feature',
+    'linked',
+    'app/util',
+    '#cfg',
+    'node:fs',
+    'fs',
+    './missing.mjs',
+    'old',
+  ],
+};
+const importMap = new Map(Object.entries(imports));
 
 describe('precomputed resolutions', () => {
   test('are exactly what Node resolves on disk, for every request Node can resolve', () => {
-    const answers = precomputeResolutions(blobOf(), requireMap, conditions, builtins);
+    const answers = precomputeResolutions(blobOf(), { requires: requireMap }, conditions, builtins);
     const got = new Map(answers.map((a) => [`${a.parent} ${a.specifier}`, a.target]));
     let resolvable = 0;
     for (const [parent, specifiers] of requireMap) {
@@ -99,6 +123,31 @@ describe('precomputed resolutions', () => {
     expect(answers).toHaveLength(resolvable);
   });
 
+  test("for ES modules' imports, are exactly what Node's import.meta.resolve gives on disk", () => {
+    const probe = path.join(dir, 'esm', 'probe.mjs');
+    writeFileSync(
+      probe,
+      "for (const s of JSON.parse(process.argv[2])) { let r = ''; try { r = import.meta.resolve(s); } catch {} console.log(r); }\n",
+    );
+    const specifiers = imports['esm/main.mjs']!;
+    const urls = execFileSync(process.execPath, [probe, JSON.stringify(specifiers)], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    const answers = precomputeResolutions(blobOf(), { requires: new Map(), imports: importMap }, conditions, builtins);
+    const got = new Map(answers.map((a) => [a.specifier, a.target]));
+    let files = 0;
+    specifiers.forEach((specifier, k) => {
+      const url = urls[k]!;
+      // import.meta.resolve answers a relative specifier without looking: a missing file fails at load.
+      const exists = url.startsWith('file:') && existsSync(fileURLToPath(url));
+      const expected = exists ? path.relative(dir, fileURLToPath(url)).split(path.sep).join('/') : undefined;
+      if (expected) files++;
+      expect([specifier, got.get(specifier)]).toEqual([specifier, expected]);
+    });
+    expect(files).toBeGreaterThanOrEqual(8);
+    expect(answers.every((a) => a.parent === 'esm/main.mjs')).toBe(true);
+  });
+
   test('leave out what depends on the machine: a climb out of the app, a scope above an app without package.json', () => {
     const appless = { ...Object.fromEntries(requireMap), 'tool.js': ['#x', '../outside.js', './main'] };
     const blob = serializeResources(
@@ -108,22 +157,22 @@ describe('precomputed resolutions', () => {
       ],
       { oxpack: 'test' },
     );
-    const answers = precomputeResolutions(blob, new Map(Object.entries(appless)), conditions, builtins);
+    const answers = precomputeResolutions(blob, { requires: new Map(Object.entries(appless)) }, conditions, builtins);
     // "./main" from a file with no package.json above it: Node would look for a package scope (for
     // self-reference) on the real disk beside the executable, so even this answer is left to the runtime.
     expect(answers.filter((a) => a.parent === 'tool.js')).toEqual([]);
   });
 
   test('follow the conditions they are worked out under (the runtime uses them only under the same)', () => {
-    const browser = new Set([...conditions].filter((c) => c !== 'node'));
-    const answers = precomputeResolutions(blobOf(), requireMap, browser, builtins);
+    const browser = { ...conditions, require: new Set([...conditions.require].filter((c) => c !== 'node')) };
+    const answers = precomputeResolutions(blobOf(), { requires: requireMap }, browser, builtins);
     expect(answers.find((a) => a.specifier === 'cond/feature')?.target).toBe('node_modules/cond/browser.js');
   });
 });
 
 describe('the resolutions section', () => {
   test('round-trips through the writer and the reader, decoded per requiring module', () => {
-    const answers = precomputeResolutions(blobOf(), requireMap, conditions, builtins);
+    const answers = precomputeResolutions(blobOf(), { requires: requireMap }, conditions, builtins);
     const index = PackedIndex.from(serializeResources(blobEntries(), { oxpack: 'test' }, { resolutions: answers }), { verify: 'full' });
     const table = index.resolutions!;
     for (const a of answers) expect(index.name(table.lookup(index.find(a.parent), a.specifier)!)).toBe(a.target);
