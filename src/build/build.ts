@@ -7,7 +7,7 @@ import { accessSync, constants, readFileSync, realpathSync, statSync } from 'nod
 import path from 'node:path';
 import { OxpackError } from '../errors.js';
 import { formatSize, plural } from '../units.js';
-import type { OptionalHook, PackedMeta } from '../format/layout.js';
+import type { PackedMeta } from '../format/layout.js';
 import { serializeResources } from '../format/writer.js';
 import { oxpackVersion } from '../version.js';
 import picomatch from 'picomatch';
@@ -243,8 +243,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...(!allowNodeOptions && !ignoresNodeOptions(target.version) ? { guardNodeOptions: true } : {}),
     ...((options.verifyData ?? config.verifyData) ? { verifyData: true } : {}),
     ...(codeCache && !codeCacheKeepsNames(target.version) ? { localCodeCache: true } : {}),
-    // External packages are read from disk at run time: the build cannot know what they use.
-    ...(external.size > 0 ? {} : { hooks: optionalHooks(collector) }),
     ...(resolves ? { resolvedWith: { require: conditionsKey(conditions.require), import: conditionsKey(conditions.import) } } : {}),
     // What else goes into the executable: an unchanged blob then means an unchanged executable.
     ...(options.resourcesOnly ? {} : { build: executableInputs(target, codeCache, allowNodeOptions) }),
@@ -341,18 +339,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     diagnostics,
     timings,
   };
-}
-
-/**
- * The optional run-time hooks the packed scripts may need (PackedMeta.hooks). Text search, not the
- * trace: a computed require('worker' + '_threads') is rarer than a word in a comment, and a hook
- * installed needlessly costs only start-up time, while one left out would break the app.
- */
-function optionalHooks(collector: ResourceCollector): OptionalHook[] {
-  const hooks: OptionalHook[] = [];
-  if (collector.scriptsMention('worker_threads')) hooks.push('workers');
-  if (collector.scriptsMention('promises')) hooks.push('fs-promises');
-  return hooks;
 }
 
 /** Which files go beside the output: those matching the "beside" globs, under the prefix folder. */

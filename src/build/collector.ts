@@ -85,23 +85,12 @@ export class ResourceCollector {
     this.place(resource, 'filesystem-relative', normalized);
   }
 
-  /** Whether a resource of this name has been added. */
   /** The in-memory resources of a kind (live objects: later steps attach code caches to them). */
   inMemory(kind: ResourceKind): Resource[] {
     return [...this.placed.values()].filter((p) => p.location === 'in-memory' && p.resource.kind === kind).map((p) => p.resource);
   }
 
-  /** Whether the source of some script resource (CommonJS or ES module, in memory or beside) contains `text`. */
-  scriptsMention(text: string): boolean {
-    const needle = Buffer.from(text, 'utf8');
-    for (const { resource } of this.placed.values()) {
-      if ((resource.kind !== 'commonjs' && resource.kind !== 'module') || !resource.data) continue;
-      const data = resource.data;
-      if (Buffer.from(data.buffer, data.byteOffset, data.length).includes(needle)) return true;
-    }
-    return false;
-  }
-
+  /** Whether a resource of this name has been added. */
   has(name: string): boolean {
     return this.placed.has(name);
   }

@@ -201,13 +201,6 @@ export interface PackedMeta {
   /** Check the SHA-256 of all data (not only of the index) at every start. */
   verifyData?: boolean;
   /**
-   * The run-time hooks that cost start-up time and matter only to code that names what they patch,
-   * as the build found them in the packed scripts: 'workers' when one names worker_threads,
-   * 'fs-promises' when one names "promises" (fs.promises, fs/promises). Absent: all are installed
-   * (blobs made through the library API, and apps whose --external packages the build cannot read).
-   */
-  hooks?: OptionalHook[];
-  /**
    * With a resolutions section: the conditions its answers were worked out under, joined by commas,
    * for require() (the answers for CommonJS modules) and for import (those for ES modules). A runtime
    * whose conditions differ (--conditions, --no-addons) resolves those requests itself.
@@ -215,8 +208,6 @@ export interface PackedMeta {
   resolvedWith?: { require?: string; import?: string };
   [key: string]: unknown;
 }
-
-export type OptionalHook = 'workers' | 'fs-promises';
 
 /** Thrown by the reader for every malformed blob; never anything else. */
 export class FormatError extends Error {

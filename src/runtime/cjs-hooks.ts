@@ -90,6 +90,8 @@ export function installCjsHooks(
   /** Entry number of each packed module loaded, by filename: the parents those answers are kept by. */
   const loaded = new Map<string, number>();
   const resolveStats = { answered: 0, resolved: 0 };
+  /** The entries of the files those answers named, by filename. */
+  const answeredEntries = new Map<string, number>();
   const logResolve = debugLog('resolve');
   if (logResolve) {
     process.once('exit', () =>
@@ -131,7 +133,9 @@ export function installCjsHooks(
         const to = resolutions.lookup(from, request);
         if (to !== undefined) {
           resolveStats.answered++;
-          return root.pathOf(index.name(to));
+          const filename = root.pathOf(index.name(to));
+          answeredEntries.set(filename, to); // the loader asks for it next: no second lookup
+          return filename;
         }
       }
     }
@@ -178,6 +182,8 @@ export function installCjsHooks(
 
   /** The packed entry behind `filename`, or undefined for a real file. */
   const packedEntry = (filename: string): number | undefined => {
+    const answered = answeredEntries.get(filename);
+    if (answered !== undefined) return answered; // a file, checked when the section was read
     const found = finder.lookupPath(filename);
     if (found === undefined) return undefined;
     if (!found.ok) throw fsError(found.code, 'open', filename);

@@ -10,6 +10,7 @@ import type { RuntimeFinder } from './finder.js';
 import { debugLog } from './debug.js';
 import { createEsmHooks } from './esm-hooks.js';
 import type { FinderHost } from './host.js';
+import type { BuiltinTriggers } from './builtin-triggers.js';
 
 interface ModuleHooksApi {
   registerHooks?: (hooks: object) => { deregister(): void };
@@ -37,13 +38,22 @@ export interface EsmHooksHandle {
   deferredImport?: () => symbol;
 }
 
-export function installEsmHooks(finder: RuntimeFinder, host: FinderHost): EsmHooksHandle {
+/**
+ * @param triggers built-in patches waiting for their module's first use: an import of it runs them.
+ */
+export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, triggers?: BuiltinTriggers): EsmHooksHandle {
   const api = Module as unknown as ModuleHooksApi;
   const external = new Set((finder.meta.external as string[] | undefined) ?? []);
   if (typeof api.registerHooks === 'function') {
     // In-thread hooks cost next to nothing: install them now.
     const hooks = createEsmHooks(finder, host, { external });
-    const handle = api.registerHooks({ resolve: hooks.resolve, load: hooks.load });
+    const resolve: typeof hooks.resolve = triggers
+      ? (specifier, context, next) => {
+          triggers.fire(specifier);
+          return hooks.resolve(specifier, context, next);
+        }
+      : hooks.resolve;
+    const handle = api.registerHooks({ resolve, load: hooks.load });
     const log = debugLog('resolve');
     if (log) {
       process.once('exit', () =>
@@ -60,6 +70,8 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost): EsmHoo
   const ensure = (): void => {
     if (registered) return;
     registered = true;
+    // The hooks thread resolves imports where this thread cannot see them: patch every built-in now.
+    triggers?.fireAll();
     const url = finder.esmHooksUrl; // built on first use (runtime/main.ts)
     if (!url) return;
     // While Node's ESM translator has not been loaded yet, it will read CommonJS sources (and detect

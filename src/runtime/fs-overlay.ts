@@ -13,6 +13,8 @@ import { builtin } from '../builtins.js';
 import { fsError } from './fs-errors.js';
 import { pathArgument } from './virtual-root.js';
 import { isWriteFlag, type VirtualFs } from './vfs.js';
+import type { BuiltinTriggers } from './builtin-triggers.js';
+import { debugLog } from './debug.js';
 
 type Fn = (...args: any[]) => any;
 type Encoding = BufferEncoding | 'buffer' | null | undefined;
@@ -24,14 +26,15 @@ const flagOf = (options: unknown): string | undefined =>
 const bigintOf = (options: unknown): boolean => Boolean((options as { bigint?: boolean } | undefined)?.bigint);
 
 /**
- * `promises: false` leaves fs.promises alone (and unloaded): for apps whose code never names it
- * (PackedMeta.hooks).
+ * With `triggers`, fs.promises is patched (and loaded) only when the app first gets it: through
+ * fs.promises, require('fs/promises') or an import of it (builtin-triggers.ts). Without, at once.
  */
-export function installFsOverlay(vfs: VirtualFs, options: { promises?: boolean } = {}): () => void {
+export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): () => void {
   const root = vfs.finder.root;
-  const promises = options.promises === false ? undefined : (fs.promises as unknown as Record<string, Fn>);
   const target = fs as unknown as Record<string, Fn>;
   const restore: (() => void)[] = [];
+  /** The fs.promises functions to replace, and how: applied by patchPromises(). */
+  const promiseOperations: [string, (original: Fn) => Fn][] = [];
 
   /** The path string when `p` names something under the virtual root. */
   const virtual = (p: unknown): string | undefined => {
@@ -94,9 +97,8 @@ export function installFsOverlay(vfs: VirtualFs, options: { promises?: boolean }
           },
       );
     }
-    if (names.promise && promises) {
-      replace(
-        promises,
+    if (names.promise) {
+      promiseOperations.push([
         names.promise,
         (original) =>
           function (this: unknown, ...args: unknown[]) {
@@ -108,7 +110,7 @@ export function installFsOverlay(vfs: VirtualFs, options: { promises?: boolean }
               return Promise.reject(err);
             }
           },
-      );
+      ]);
     }
   };
 
@@ -348,6 +350,19 @@ export function installFsOverlay(vfs: VirtualFs, options: { promises?: boolean }
       throw fsError('EROFS', 'mkdir', v);
     };
   });
+
+  const patchPromises = (): void => {
+    const promises = fs.promises as unknown as Record<string, Fn>;
+    for (const [name, make] of promiseOperations) replace(promises, name, make);
+    syncBuiltinESMExports();
+    debugLog('timing')?.(`fs/promises patched at ${performance.now().toFixed(1)} ms`);
+  };
+  if (triggers) {
+    triggers.on(['fs/promises'], patchPromises);
+    triggers.watchGetter(fs, 'promises', 'fs/promises');
+  } else {
+    patchPromises();
+  }
 
   syncBuiltinESMExports();
   return () => {

@@ -4,10 +4,10 @@
  * the function that undoes what can be undone.
  */
 import { installAddonHooks } from './addon-hooks.js';
+import { BuiltinTriggers } from './builtin-triggers.js';
 import { debugLog } from './debug.js';
 import { installCjsHooks } from './cjs-hooks.js';
 import { installEsmHooks } from './esm-install.js';
-import type { OptionalHook } from '../format/layout.js';
 import type { RuntimeFinder } from './finder.js';
 import { installFsOverlay } from './fs-overlay.js';
 import { FinderHost } from './host.js';
@@ -16,18 +16,20 @@ import { installWorkerHooks } from './worker-hooks.js';
 
 export function installFinder(finder: RuntimeFinder): () => void {
   const timing = debugLog('timing');
-  // Hooks the build found no use for are left out: loading fs/promises and worker_threads to patch
-  // them costs about 2.5 ms of every start (PackedMeta.hooks).
-  const listed = finder.meta.hooks;
-  const wants = (hook: OptionalHook): boolean => !Array.isArray(listed) || listed.includes(hook);
+  // fs/promises and worker_threads are patched when the app first gets them: loading them to patch
+  // them costs about 1.5 ms each, at every start of an app that may never use them.
+  const triggers = new BuiltinTriggers();
   const host = new FinderHost(finder);
-  const undoFs = installFsOverlay(new VirtualFs(finder), { promises: wants('fs-promises') });
+  const undoFs = installFsOverlay(new VirtualFs(finder), triggers);
   timing?.(`fs overlay installed at ${performance.now().toFixed(1)} ms`);
-  const esm = installEsmHooks(finder, host);
+  const esm = installEsmHooks(finder, host, triggers);
   const undoCjs = installCjsHooks(finder, host, esm.ensure, esm.deferredImport);
   timing?.(`module hooks installed at ${performance.now().toFixed(1)} ms`);
-  const undo = [undoFs, undoCjs, esm.uninstall, installAddonHooks(finder)];
-  if (wants('workers')) undo.push(installWorkerHooks(finder));
+  const undo = [undoFs, undoCjs, esm.uninstall, installAddonHooks(finder), () => triggers.uninstall()];
+  triggers.on(['worker_threads'], () => {
+    undo.push(installWorkerHooks(finder));
+    timing?.(`worker_threads patched at ${performance.now().toFixed(1)} ms`);
+  });
 
   return () => {
     for (const u of undo.reverse()) u();
