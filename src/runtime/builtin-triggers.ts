@@ -3,7 +3,8 @@
  * never uses fs/promises or worker_threads does not pay for loading and patching them at every start
  * (about 1.5 ms each), and an app that names them in a way no build could see (fs['prom' + 'ises'],
  * require(name)) still gets them patched. The ways in:
- * - require() with or without "node:" (Module._load, which every require and createRequire() call);
+ * - require() with or without "node:" (Module._load, which every require and createRequire() call),
+ *   and process.getBuiltinModule();
  * - the ES module loader: its resolve hook where it runs in this thread (module.registerHooks), or
  *   the start of the hooks thread (module.register), after which any import may name the module;
  * - getters the caller adds (fs.promises) with watchGetter().
@@ -34,6 +35,18 @@ export class BuiltinTriggers {
     this.undo.push(() => {
       M._load = original;
     });
+    // process.getBuiltinModule (20.16+) reaches built-ins without Module._load.
+    const proc = process as unknown as { getBuiltinModule?: (id: string) => unknown };
+    const getBuiltin = proc.getBuiltinModule;
+    if (typeof getBuiltin === 'function') {
+      proc.getBuiltinModule = function (this: unknown, id: string) {
+        if (pending.size > 0 && typeof id === 'string') fire(id);
+        return getBuiltin.call(this, id);
+      };
+      this.undo.push(() => {
+        proc.getBuiltinModule = getBuiltin;
+      });
+    }
   }
 
   /** Runs `patch` before the first load of any of `ids` (built-in ids without "node:"). */

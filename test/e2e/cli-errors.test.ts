@@ -290,7 +290,8 @@ describe('inputs that are fine', () => {
     // Names built at run time, which no build can see: patched on first use, and packed files read through them.
     writeFileSync(
       path.join(dir, 'app.js'),
-      "const fs = require('fs');\nconst p = fs['prom' + 'ises'];\nconst wt = require('node:' + 'worker' + '_threads');\n" +
+      "const fs = require('fs');\nconst p = fs['prom' + 'ises'];\n" +
+        "const wt = process.getBuiltinModule ? process.getBuiltinModule('node:' + 'worker' + '_threads') : require('worker_threads');\n" +
         "p.readFile(__filename).then((b) => console.log('read', b.length > 0, typeof wt.Worker), (e) => console.log(e.code));\n",
     );
     expect((await oxpack(['app.js', '-o', 'computed.oxres', '--resources-only'])).exitCode).toBe(0);
