@@ -2,6 +2,7 @@
 // every function the runtime calls at start would be compiled anew at every start; instead this
 // compiles the runtime bundle (SEA asset "oxpack-runtime") with the code cache the build made of all
 // its functions (asset "oxpack-runtime-cache", absent for other platforms' executables) and runs it.
+// Worker threads start the runtime the same way (runtime-script.ts workerLoaderCode).
 import { getRawAsset } from 'node:sea';
 import { Script } from 'node:vm';
 import { debugLog } from '../src/runtime/debug.js';

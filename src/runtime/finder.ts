@@ -195,6 +195,11 @@ export class RuntimeFinder extends FinderCore {
    * run first to install a finder of their own. Without it, workers start as Node starts them.
    */
   runtimeSource: (() => string) | undefined;
+  /**
+   * Eval code that starts the runtime in a worker from where this process found it (a packed
+   * executable's SEA assets, with their code cache), in place of the runtime's source.
+   */
+  runtimeLauncher: (() => string) | undefined;
 
   /**
    * Makes require(), import and fs serve packed paths from this finder. Idempotent; uninstall()

@@ -13,7 +13,7 @@ import { RuntimeFinder } from './finder.js';
 import { debugLog } from './debug.js';
 import { VirtualRoot } from './virtual-root.js';
 import { WORKER_LAUNCH, type WorkerLaunch } from './worker-hooks.js';
-import { RUNTIME_ASSET_KEY } from './runtime-script.js';
+import { RUNTIME_ASSET_KEY, workerLoaderCode } from './runtime-script.js';
 
 /** Name of the SEA asset holding the packed resources. */
 export const ASSET_KEY = 'oxpack';
@@ -109,6 +109,7 @@ function equip(finder: RuntimeFinder, entry: RuntimeEntry, sea: boolean): void {
       (url ??= `data:text/javascript;base64,${Buffer.from(`${entry.esmHooksSource}\n//# sourceURL=oxpack-esm-hooks.mjs\n`).toString('base64')}`),
   });
   finder.runtimeSource = sea ? () => getAsset(RUNTIME_ASSET_KEY, 'utf8') : () => readFileSync(entry.runtimeFile, 'utf8');
+  if (sea) finder.runtimeLauncher = workerLoaderCode;
 }
 
 /** NODE_OPTIONS flags that would run other code inside the app, or let a debugger or profiler into it. */

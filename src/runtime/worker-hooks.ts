@@ -48,8 +48,9 @@ export function installWorkerHooks(finder: RuntimeFinder): () => void {
     } else return undefined;
     if (!finder.isScript(file)) return undefined; // a real file, or no packed script there: Node says so
     const launch: WorkerLaunch = { source, origin: finder.origin, root: finder.root.path, script: file };
-    // One line before the runtime, so that its stack lines keep their numbers.
-    return `globalThis[Symbol.for('oxpack.worker')] = ${JSON.stringify(launch)};(function () {${finder.runtimeSource()}\n})();\n//# sourceURL=oxpack-runtime.cjs\n`;
+    // One line before the runtime (when the code carries it), so that its stack lines keep their numbers.
+    const start = finder.runtimeLauncher?.() ?? `(function () {${finder.runtimeSource()}\n})();\n//# sourceURL=oxpack-runtime.cjs\n`;
+    return `globalThis[Symbol.for('oxpack.worker')] = ${JSON.stringify(launch)};${start}`;
   };
 
   class Worker extends Original {
