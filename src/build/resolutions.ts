@@ -9,11 +9,10 @@
  * depends on the machine the executable runs on, and is left to the runtime.
  */
 import path from 'node:path';
-import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WriterResolution } from '../format/writer.js';
 import { Kind } from '../format/layout.js';
-import { CjsResolver, isRelative } from '../resolver/cjs.js';
+import { CjsResolver, isRelative, NODE_EXTENSIONS } from '../resolver/cjs.js';
 import type { ConditionSets } from '../resolver/conditions.js';
 import { EsmResolver } from '../resolver/esm.js';
 import { type PackageConfig, type ResolverHost, Stat } from '../resolver/host.js';
@@ -23,9 +22,6 @@ import { FinderHost } from '../runtime/host.js';
 
 /** Where the blob is mounted while its resolutions are worked out: any absolute path would do. */
 const BUILD_ROOT = path.resolve('/oxpack-build/app');
-
-/** The extensions Node registers: the runtime uses the answers only while these are the registered ones. */
-export const DEFAULT_EXTENSIONS = ['.js', '.json', '.node'] as const;
 
 export interface PackedSpecifiers {
   /** Literal require() specifiers by the entry name of the CommonJS module that requires them. */
@@ -62,7 +58,7 @@ export function precomputeResolutions(
       if (i < 0 || finder.index.kind(i) !== kind) continue;
       const parentPath = root.pathOf(parent);
       for (const specifier of list) {
-        if (isAbsolute(specifier)) continue;
+        if (path.isAbsolute(specifier)) continue;
         host.outside = false;
         let found: string | undefined;
         try {
@@ -76,7 +72,7 @@ export function precomputeResolutions(
     }
   };
 
-  const cjs = new CjsResolver(host, conditions.require, () => DEFAULT_EXTENSIONS);
+  const cjs = new CjsResolver(host, conditions.require, () => NODE_EXTENSIONS);
   answer(specifiers.requires, Kind.commonjs, (specifier, parentPath) => {
     // As the runtime computes them (runtime/cjs-hooks.ts): a bare specifier is searched in packed folders only.
     let paths = lookupPaths(specifier, parentPath);

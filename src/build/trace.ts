@@ -8,7 +8,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fg from 'fast-glob';
 import type { ResourceKind } from '../format/layout.js';
-import { CjsResolver } from '../resolver/cjs.js';
+import { CjsResolver, NODE_EXTENSIONS } from '../resolver/cjs.js';
 import { defaultConditions } from '../resolver/conditions.js';
 import { moduleNotFound } from '../resolver/errors.js';
 import { EsmResolver, isRelativeOrAbsolutePath, parsePackageName } from '../resolver/esm.js';
@@ -56,7 +56,7 @@ const MAX_PATTERN_FILES = 2000;
 export function trace(input: TraceInput): TraceResult {
   const { host, target } = input;
   const conditions = defaultConditions({ requireModule: target.requireModule, packedRequireEsm: target.syncHooks });
-  const cjs = new CjsResolver(host, conditions.require, () => ['.js', '.json', '.node']);
+  const cjs = new CjsResolver(host, conditions.require, () => NODE_EXTENSIONS);
   const esm = new EsmResolver(host, conditions.import);
   const files = new Map<string, ResourceKind>();
   const assets = new Set<string>();

@@ -19,6 +19,9 @@ export interface CjsRequest {
   paths: readonly string[];
 }
 
+/** The extensions Node registers for require(), in its order. */
+export const NODE_EXTENSIONS: readonly string[] = ['.js', '.json', '.node'];
+
 /** Matches "name/..." and "@scope/name/...": the requests that "exports" applies to. */
 const EXPORTS_PATTERN = /^((?:@[^/\\%]+\/)?[^./\\%][^/\\%]*)(\/.*)?$/;
 

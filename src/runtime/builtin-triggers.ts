@@ -29,7 +29,7 @@ export class BuiltinTriggers {
     const fire = (id: string): void => this.fire(id);
     M._load = function (this: unknown, ...args: [string, unknown, boolean]) {
       const request = args[0];
-      if (pending.size > 0 && typeof request === 'string') fire(request.startsWith('node:') ? request.slice(5) : request);
+      if (pending.size > 0 && typeof request === 'string') fire(request);
       return original.apply(this, args);
     };
     this.undo.push(() => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { Kind } from '../format/layout.js';
-import { CjsResolver, isRelative } from '../resolver/cjs.js';
+import { CjsResolver, isRelative, NODE_EXTENSIONS } from '../resolver/cjs.js';
 import { conditionsKey, defaultConditions } from '../resolver/conditions.js';
 import { moduleNotFound, nodeError } from '../resolver/errors.js';
 import { parsePackageName } from '../resolver/esm.js';
@@ -62,7 +62,7 @@ export function processConditions(): ReturnType<typeof defaultConditions> {
 /** Whether the registered extensions are Node's own, in order: those the build resolved with. */
 function defaultExtensions(extensions: object): boolean {
   const keys = Object.keys(extensions);
-  return keys.length === 3 && keys[0] === '.js' && keys[1] === '.json' && keys[2] === '.node';
+  return keys.length === NODE_EXTENSIONS.length && keys.every((key, i) => key === NODE_EXTENSIONS[i]);
 }
 
 /** Below this size a module compiles from source; above, all share one cache file read at start. */

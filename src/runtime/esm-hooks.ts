@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kind } from '../format/layout.js';
 import { conditionsKey, defaultConditions } from '../resolver/conditions.js';
 import { nodeError } from '../resolver/errors.js';
-import { CjsResolver, isRelative } from '../resolver/cjs.js';
+import { CjsResolver, isRelative, NODE_EXTENSIONS } from '../resolver/cjs.js';
 import { EsmResolver, isRelativeOrAbsolutePath, parsePackageName } from '../resolver/esm.js';
 import { lookupPaths } from '../resolver/lookup-paths.js';
 
@@ -87,7 +87,7 @@ export function createEsmHooks(finder: FinderCore, host: FinderHost, options: Es
   const defaults = defaultConditions({ requireModule: Boolean((process.features as { require_module?: boolean }).require_module) }).import;
   const resolvers = new Map<string, EsmResolver>();
   const conditions = defaultConditions({ requireModule: Boolean((process.features as { require_module?: boolean }).require_module) });
-  const cjs = new CjsResolver(host, conditions.require, () => ['.js', '.json', '.node']);
+  const cjs = new CjsResolver(host, conditions.require, () => NODE_EXTENSIONS);
   // Hermetic: bare specifiers from packed modules are looked up in packed node_modules folders only.
   const packedOnly = (dir: string): boolean => root.contains(dir);
   const resolverFor = (conditions: readonly string[] | undefined): EsmResolver => {
