@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { userCacheDir } from '../cache-location.js';
 import { OxpackError } from '../errors.js';
 import type { Resource } from './collector.js';
-import { bootstrapPath } from './sea.js';
+import { bootstrapPath, loaderPath } from './sea.js';
 import type { TargetInfo } from './target.js';
 
 const run = promisify(execFile);
@@ -51,14 +51,16 @@ class StoredCaches {
  */
 export async function runtimeCodeCache(target: TargetInfo): Promise<Buffer> {
   const stored = new StoredCaches(target.version);
-  const runtime = await readFile(bootstrapPath());
-  const key = stored.key(Buffer.concat([Buffer.from('oxpack-runtime\0'), runtime]));
+  const maker = path.join(path.dirname(bootstrapPath()), 'runtime-cache.cjs');
+  // The bundle, and how it is wrapped and compiled (the maker's and the loader's code).
+  const inputs = await Promise.all([bootstrapPath(), maker, loaderPath()].map((f) => readFile(f)));
+  const key = stored.key(Buffer.concat([Buffer.from('oxpack-runtime\0'), ...inputs]));
   const known = await stored.get(key);
   if (known) return known;
   const work = await mkdtemp(path.join(tmpdir(), 'oxpack-runtime-cache-'));
   try {
     const out = path.join(work, 'runtime.cache');
-    await runTarget(target, [path.join(path.dirname(bootstrapPath()), 'runtime-cache.cjs'), bootstrapPath(), out]);
+    await runTarget(target, [maker, bootstrapPath(), out]);
     const cache = await readFile(out);
     await stored.put(key, cache);
     return cache;
