@@ -7,6 +7,7 @@ import type { HooksThreadData } from '../src/runtime/esm-install.js';
 import { createEsmHooks, type LoadContext, type ResolveContext } from '../src/runtime/esm-hooks.js';
 import { FinderCore } from '../src/runtime/finder.js';
 import { FinderHost } from '../src/runtime/host.js';
+import { ASSET_KEY } from '../src/runtime/runtime-script.js';
 
 let hooks: ReturnType<typeof createEsmHooks> | undefined;
 
@@ -14,7 +15,7 @@ export function initialize(data: HooksThreadData): void {
   const finder = new FinderCore({ relativePathOrigin: data.origin, virtualRoot: data.root });
   // The main thread has verified these bytes already.
   const bytes =
-    data.source.kind === 'sea' ? getRawAsset('oxpack') : data.source.kind === 'file' ? readFileSync(data.source.file) : data.source.bytes;
+    data.source.kind === 'sea' ? getRawAsset(ASSET_KEY) : data.source.kind === 'file' ? readFileSync(data.source.file) : data.source.bytes;
   // The SEA asset and bytes handed over cannot have changed since; a resources file could have.
   finder.indexBytes(bytes as ArrayBuffer, { verify: data.source.kind === 'file' ? 'none' : 'trusted' });
   hooks = createEsmHooks(finder, new FinderHost(finder), {

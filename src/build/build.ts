@@ -255,12 +255,17 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       for (const entry of oxidized.resources) if (stats.fused.includes(entry.name)) entry.compression = 'brotli';
       let blob: Buffer;
       if (resolves) {
-        // Resolved over a first blob, uncompressed (the answers do not depend on it, and it is faster).
-        const plain = serializeResources(
-          oxidized.resources.map((e) => ({ ...e, compression: 'none' as const })),
+        // Worked out over a skeleton of the blob: the resolvers read names, kinds, links and
+        // package.json files, nothing else, so the other files go in empty.
+        const skeleton = serializeResources(
+          oxidized.resources.map((e) =>
+            e.kind === 'package.json' || e.kind === 'symlink'
+              ? { name: e.name, kind: e.kind, data: e.data }
+              : { name: e.name, kind: e.kind },
+          ),
           meta,
         );
-        const resolutions = precomputeResolutions(plain, { requires, imports }, conditions, new Set(target.builtins));
+        const resolutions = precomputeResolutions(skeleton, { requires, imports }, conditions, new Set(target.builtins));
         blob = serializeResources(oxidized.resources, meta, { resolutions });
       } else {
         blob = serializeResources(oxidized.resources, meta);

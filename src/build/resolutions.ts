@@ -31,7 +31,7 @@ export interface PackedSpecifiers {
 }
 
 /**
- * @param blob the serialized resources (without resolutions)
+ * @param blob serialized resources (of which only names, kinds, links and package.json files are read)
  * @param conditions the target Node's require() and import conditions
  * @param builtins the target's built-in modules
  */

@@ -17,7 +17,7 @@ import { OxpackError } from '../errors.js';
 import { atLeast, type TargetInfo } from './target.js';
 import type { PostjectJob } from './postject-worker.js';
 import { track, untrack } from './temp-files.js';
-import { RUNTIME_ASSET_KEY, RUNTIME_CACHE_KEY } from '../runtime/runtime-script.js';
+import { ASSET_KEY, RUNTIME_ASSET_KEY, RUNTIME_CACHE_KEY } from '../runtime/runtime-script.js';
 
 const run = promisify(execFile);
 
@@ -26,8 +26,6 @@ const run = promisify(execFile);
  * in an executable (postject refuses a binary holding it twice), even one that packs oxpack itself.
  */
 export const SENTINEL_FUSE = ['NODE', 'SEA', 'FUSE', 'fce680ab2cc467b6e072b8b5df1996b2'].join('_');
-/** The SEA asset holding the packed resources; src/runtime/main.ts reads the same key. */
-export const ASSET_KEY = 'oxpack';
 
 /** dist/templates/sea-loader.cjs: the main script of an executable, which compiles and runs the runtime. */
 export function loaderPath(): string {

@@ -89,7 +89,7 @@ interface Pending {
   children?: number[]; // directories: entry indices, filled after sorting
 }
 
-/** A literal require() specifier of a packed module and the packed file it resolves to, by entry names. */
+/** A literal require() or import specifier of a packed module and the packed file it resolves to, by entry names. */
 export interface WriterResolution {
   parent: string;
   specifier: string;

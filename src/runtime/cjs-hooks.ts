@@ -21,7 +21,7 @@ import { debugLog } from './debug.js';
 import { fsError } from './fs-errors.js';
 import type { FinderCore } from './finder.js';
 import type { FinderHost } from './host.js';
-import { LOADER_IMPORT } from './runtime-script.js';
+import { LOADER_STATE, type LoaderState } from './runtime-script.js';
 
 interface ModuleLike {
   filename?: string | null;
@@ -211,7 +211,7 @@ export function installCjsHooks(
       if (module.id === '.') {
         // Lines without require(esm) (20.12-20.18): the entry point is imported instead.
         // Through the SEA loader's import() where there is one: this bundle runs as a vm.Script there.
-        const load = (globalThis as Record<symbol, ((specifier: string) => Promise<unknown>) | undefined>)[LOADER_IMPORT];
+        const load = (globalThis as Record<symbol, LoaderState | undefined>)[LOADER_STATE]?.import;
         (load ? load(pathToFileURL(filename).href) : import(pathToFileURL(filename).href)).catch((err: unknown) => {
           process.nextTick(() => {
             throw err;

@@ -13,10 +13,8 @@ import { RuntimeFinder } from './finder.js';
 import { debugLog } from './debug.js';
 import { VirtualRoot } from './virtual-root.js';
 import { WORKER_LAUNCH, type WorkerLaunch } from './worker-hooks.js';
-import { RUNTIME_ASSET_KEY, workerLoaderCode } from './runtime-script.js';
+import { ASSET_KEY, LOADER_STATE, type LoaderState, RUNTIME_ASSET_KEY, workerLoaderCode } from './runtime-script.js';
 
-/** Name of the SEA asset holding the packed resources. */
-export const ASSET_KEY = 'oxpack';
 /** Exit status for a damaged executable or resources file (EX_SOFTWARE): distinct from what apps return. */
 export const EXIT_DAMAGED = 70;
 
@@ -29,8 +27,15 @@ export interface RuntimeEntry {
 
 export function runMain(entry: RuntimeEntry): void {
   const timing = debugLog('timing');
-  timing?.(`runtime started at ${performance.now().toFixed(1)} ms`);
+  const now = performance.now();
   const launch = (globalThis as Record<symbol, WorkerLaunch | undefined>)[WORKER_LAUNCH];
+  // What the SEA loader (or a worker's launch code) found when it compiled this runtime.
+  const loader = (globalThis as Record<symbol, LoaderState | undefined>)[LOADER_STATE];
+  if (loader) {
+    timing?.(`loader started at ${loader.started.toFixed(1)} ms, runtime compiled at ${loader.compiled.toFixed(1)} ms`);
+    debugLog('cache')?.(`runtime code cache: ${loader.cache}${launch ? ' (worker)' : ''}`);
+  }
+  timing?.(`runtime started at ${now.toFixed(1)} ms`);
   if (launch) {
     delete (globalThis as Record<symbol, unknown>)[WORKER_LAUNCH];
     runWorker(entry, launch);
@@ -90,7 +95,7 @@ function runWorker(entry: RuntimeEntry, launch: WorkerLaunch): void {
   equip(finder, entry, sea);
   if (launch.source.kind === 'sea') {
     finder.source = launch.source;
-    // The main thread validated this asset, which is read-only memory of the executable.
+    // The main thread checked this asset, which is read-only memory of the executable.
     finder.indexBytes(getRawAsset(ASSET_KEY) as ArrayBuffer, { verify: 'trusted' });
   } else {
     finder.indexFile(launch.source.file);

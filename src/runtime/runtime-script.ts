@@ -1,18 +1,19 @@
 /**
- * How a packed executable compiles the runtime bundle (dist/templates/main.cjs, the SEA asset
- * "oxpack-runtime"): templates/sea-loader.ts does it at every start, templates/runtime-cache.ts once
- * at build time to make its code cache. Both must produce the same script text and name, or V8
- * refuses the cache.
+ * The SEA assets of a packed executable, and how it starts the runtime bundle (dist/templates/main.cjs)
+ * from them: templates/sea-loader.ts in the main thread, the eval code of worker threads
+ * (workerLoaderCode), and templates/runtime-cache.ts once at build time to make the code cache. All
+ * must compile the same script text under the same name, or V8 refuses the cache.
  */
+import type { Script } from 'node:vm';
 
-/** The SEA asset holding the runtime bundle's source (also what worker threads of packed scripts run). */
+/** The SEA asset holding the packed resources. */
+export const ASSET_KEY = 'oxpack';
+/** The SEA asset holding the runtime bundle's source. */
 export const RUNTIME_ASSET_KEY = 'oxpack-runtime';
 /** The SEA asset holding the V8 code cache of the runtime bundle, when the build could make one. */
 export const RUNTIME_CACHE_KEY = 'oxpack-runtime-cache';
 /** The runtime's file name in stack traces. Fixed: Node 20's V8 keeps the name a cache was made under. */
 export const RUNTIME_SCRIPT_NAME = 'oxpack-runtime.cjs';
-/** Lets the runtime reach the loader's import(): code compiled by vm.Script has none of its own. */
-export const LOADER_IMPORT = Symbol.for('oxpack.import');
 
 const HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const TAIL = '\n})';
@@ -22,26 +23,73 @@ export function wrapRuntime(source: string): string {
   return `${HEAD}${source}${TAIL}`;
 }
 
+/** What startRuntime hands the runtime it starts, at globalThis[LOADER_STATE]. */
+export interface LoaderState {
+  /** The starting script's import(): code compiled by vm.Script has none of its own. */
+  import: (specifier: string) => Promise<unknown>;
+  /** What V8 made of the runtime's code cache. */
+  cache: 'used' | 'rejected' | 'none';
+  /** performance.now() when the start began, and once the runtime was compiled. */
+  started: number;
+  compiled: number;
+}
+export const LOADER_STATE = Symbol.for('oxpack.loader');
+
+interface StartNames {
+  source: string;
+  cache: string;
+  filename: string;
+  head: string;
+  tail: string;
+  state: string;
+}
+const NAMES: StartNames = {
+  source: RUNTIME_ASSET_KEY,
+  cache: RUNTIME_CACHE_KEY,
+  filename: RUNTIME_SCRIPT_NAME,
+  head: HEAD,
+  tail: TAIL,
+  state: 'oxpack.loader',
+};
+
+/**
+ * Compiles the runtime bundle from the SEA assets, with its code cache when there is one (none for
+ * other platforms' executables), and runs it with `args` (exports, require, module, __filename,
+ * __dirname). Uses nothing but its parameters and globals: its text is also a worker's eval code.
+ */
+function startRuntime(getRawAsset: (key: string) => ArrayBuffer, ScriptClass: typeof Script, names: StartNames, args: unknown[]): void {
+  const started = performance.now();
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = Buffer.from(getRawAsset(names.cache));
+  } catch {
+    cachedData = undefined;
+  }
+  const source = Buffer.from(getRawAsset(names.source)).toString('utf8');
+  const options = cachedData ? { filename: names.filename, cachedData } : { filename: names.filename };
+  const script = new ScriptClass(names.head + source + names.tail, options);
+  const state: LoaderState = {
+    import: (specifier) => import(specifier),
+    cache: !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used',
+    started,
+    compiled: performance.now(),
+  };
+  (globalThis as Record<symbol, unknown>)[Symbol.for(names.state)] = state;
+  (script.runInThisContext() as (...a: unknown[]) => void)(...args);
+}
+
+/** Starts the runtime in the SEA main script (templates/sea-loader.ts). */
+export function startRuntimeFromAssets(getRawAsset: (key: string) => ArrayBuffer, ScriptClass: typeof Script, args: unknown[]): void {
+  startRuntime(getRawAsset, ScriptClass, NAMES, args);
+}
+
 /**
  * Eval code that starts the runtime in a worker thread of a packed executable as the loader does in
- * the main thread: from the SEA assets, with the runtime's code cache (instead of carrying the
- * runtime's source in the code, compiled anew by every worker).
+ * the main thread (instead of carrying the runtime's source, compiled anew by every worker).
  */
 export function workerLoaderCode(): string {
-  const q = JSON.stringify;
-  return `(function () {
-const { getRawAsset } = require('node:sea');
-const { Script } = require('node:vm');
-let cachedData;
-try { cachedData = Buffer.from(getRawAsset(${q(RUNTIME_CACHE_KEY)})); } catch {}
-const source = Buffer.from(getRawAsset(${q(RUNTIME_ASSET_KEY)})).toString('utf8');
-const script = new Script(${q(HEAD)} + source + ${q(TAIL)}, { filename: ${q(RUNTIME_SCRIPT_NAME)}, ...(cachedData ? { cachedData } : {}) });
-if (/^(1|\\*)$|(^|,)\\s*cache\\s*(,|$)/.test(process.env.OXPACK_DEBUG || '')) {
-  process.stderr.write('oxpack:cache runtime code cache: ' + (!cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used') + ' (worker)\\n');
-}
-globalThis[Symbol.for('oxpack.import')] = (specifier) => import(specifier);
-script.runInThisContext()(typeof exports === 'undefined' ? {} : exports, require, typeof module === 'undefined' ? undefined : module,
-  typeof __filename === 'undefined' ? '[worker eval]' : __filename, typeof __dirname === 'undefined' ? '.' : __dirname);
-})();
-`;
+  const args =
+    "[typeof exports === 'undefined' ? {} : exports, require, typeof module === 'undefined' ? undefined : module, " +
+    "typeof __filename === 'undefined' ? '[worker eval]' : __filename, typeof __dirname === 'undefined' ? '.' : __dirname]";
+  return `(${startRuntime.toString()})(require('node:sea').getRawAsset, require('node:vm').Script, ${JSON.stringify(NAMES)}, ${args});\n`;
 }
