@@ -135,8 +135,8 @@ export class AddonCache {
 export function ownFolders(base: string, parts: string[]): string {
   real.mkdirSync(path.dirname(base), { recursive: true, mode: 0o700 });
   let dir = base;
-  ownFolder(dir);
-  for (const part of parts) ownFolder((dir = path.join(dir, part)));
+  ownFolder(dir, true);
+  for (const part of parts) ownFolder((dir = path.join(dir, part)), true);
   return dir;
 }
 
@@ -161,20 +161,42 @@ export function replaceFile(file: string, data: Uint8Array, mode: number): void 
   }
 }
 
-/** Creates `dir` (0700) or checks an existing one: a real folder, this user's, closed to others. */
-function ownFolder(dir: string): void {
-  try {
-    real.mkdirSync(dir, { mode: 0o700 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+/**
+ * The same checks as ownFolders() without creating anything: the innermost folder, or undefined when
+ * one does not exist yet. For readers, which need no folder that is not there (and a failed mkdir per
+ * level costs a thrown error each).
+ */
+export function existingOwnFolders(base: string, parts: string[]): string | undefined {
+  let dir = base;
+  if (!ownFolder(dir, false)) return undefined;
+  for (const part of parts) if (!ownFolder((dir = path.join(dir, part)), false)) return undefined;
+  return dir;
+}
+
+/**
+ * Creates `dir` (0700, when `create`) or checks an existing one: a real folder, this user's, closed to
+ * others. False when it does not exist (and was not to be created).
+ */
+function ownFolder(dir: string, create: boolean): boolean {
+  if (create) {
+    try {
+      real.mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
-  const st = real.lstatSync(dir);
+  const st = real.lstatSync(dir, { throwIfNoEntry: false });
+  if (!st) {
+    if (create) throw new AddonCacheError(`${dir} disappeared while it was being created`);
+    return false;
+  }
   if (st.isSymbolicLink()) throw new AddonCacheError(`${dir} is a symbolic link`);
   if (!st.isDirectory()) throw new AddonCacheError(`${dir} is not a folder`);
-  if (process.platform === 'win32') return; // ACLs, not modes; %LOCALAPPDATA% is per user
+  if (process.platform === 'win32') return true; // ACLs, not modes; %LOCALAPPDATA% is per user
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) throw new AddonCacheError(`${dir} belongs to another user (uid ${st.uid})`);
   if ((st.mode & 0o077) !== 0) real.chmodSync(dir, 0o700); // ours: close it
+  return true;
 }
 
 /** Whether `file` is a regular file (not a link) holding exactly `data`. */

@@ -65,7 +65,10 @@ function defaultExtensions(extensions: object): boolean {
   return keys.length === NODE_EXTENSIONS.length && keys.every((key, i) => key === NODE_EXTENSIONS[i]);
 }
 
-/** Below this size a module compiles from source; above, all share one cache file read at start. */
+/**
+ * A module this small does not open the local cache file (a hello world would pay more for reading it
+ * than its compile costs); once a larger one has, small ones use it too.
+ */
 const LOCAL_CACHE_MIN_SIZE = 1024;
 
 /**
@@ -226,10 +229,9 @@ export function installCjsHooks(
     if (!index.callsImport(i)) {
       const cache = useCodeCache ? index.codeCache(i) : undefined;
       if (cache && compileAndRun(module as never, source, filename, { cachedData: cache }, codeCacheStats, logCache).ran) return;
-      // Tiny modules compile faster than the cache folder is checked and read, which a start pays once.
-      if (localCache && source.length >= LOCAL_CACHE_MIN_SIZE) {
+      if (localCache) {
         const name = index.name(i);
-        const local = localCache.get(name);
+        const local = source.length >= LOCAL_CACHE_MIN_SIZE || localCache.opened ? localCache.get(name) : undefined;
         const result = runAsScript(
           module as never,
           source,
@@ -237,8 +239,9 @@ export function installCjsHooks(
           {
             ...(local ? { cachedData: local } : {}),
             // Made at exit, after the run compiled what it needed; again when V8 refused this one.
+            // Compiled here rather than by Node's _compile even without a cache: about 70 us less each.
             beforeRun: (script, rejected) => {
-              if (!local || rejected) localCache.putAtExit(name, script);
+              if ((!local && localCache.opened) || rejected) localCache.putAtExit(name, script);
             },
           },
           codeCacheStats,

@@ -11,7 +11,7 @@ import Module from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { userCacheDir } from '../cache-location.js';
-import { ownFolders, replaceFile } from './addon-cache.js';
+import { existingOwnFolders, ownFolders, replaceFile } from './addon-cache.js';
 import type { FinderCore } from './finder.js';
 
 /**
@@ -195,11 +195,17 @@ export class LocalCodeCache {
     private readonly log?: (message: string) => void,
   ) {}
 
-  private dir(): string | null {
+  /**
+   * This executable's cache folder, checked as the addon cache's are; created only when `create` (a
+   * reader needs no folder that is not there). Undefined while it does not exist, null when unusable.
+   */
+  private dir(create: boolean): string | null | undefined {
     if (this.folder !== undefined) return this.folder;
     try {
-      const where = nameDigest(this.finder.root.path);
-      this.folder = ownFolders(userCacheDir(), ['code', where, this.finder.index.hash.slice(0, 32)]);
+      const parts = ['code', nameDigest(this.finder.root.path), this.finder.index.hash.slice(0, 32)];
+      const found = create ? ownFolders(userCacheDir(), parts) : existingOwnFolders(userCacheDir(), parts);
+      if (found === undefined) return undefined;
+      this.folder = found;
     } catch (err) {
       this.log?.(`no local code cache: ${(err as Error).message}`);
       this.folder = null;
@@ -213,17 +219,23 @@ export class LocalCodeCache {
    * data. A file that does not parse is ignored (and replaced at exit).
    */
   private static readonly HEADER = Buffer.from('oxpack-code-caches 2\n', 'utf8');
+  private static readonly FILE = 'modules.cache';
 
-  private file(): string | undefined {
-    const dir = this.dir();
-    return dir ? path.join(dir, 'modules.cache') : undefined;
+  /** Whether the file has been read (or found missing): from then on a lookup costs nothing. */
+  get opened(): boolean {
+    return this.loaded !== undefined;
   }
 
   private load(): Map<string, Buffer> {
     if (this.loaded) return this.loaded;
     this.loaded = new Map();
-    const file = this.file();
-    if (!file) return this.loaded;
+    const dir = this.dir(false);
+    if (dir === null) return this.loaded;
+    if (dir === undefined) {
+      this.firstWrite = true;
+      return this.loaded;
+    }
+    const file = path.join(dir, LocalCodeCache.FILE);
     let bytes: Buffer;
     try {
       if (!fs.lstatSync(file).isFile()) return this.loaded;
@@ -293,8 +305,10 @@ export class LocalCodeCache {
   private timer: NodeJS.Timeout | undefined;
 
   private flush(): void {
-    const file = this.file();
-    if (!file || this.pending.size === 0) return;
+    if (this.pending.size === 0) return;
+    const dir = this.dir(true);
+    if (!dir) return;
+    const file = path.join(dir, LocalCodeCache.FILE);
     const kept = [...this.load()].filter(([name]) => !this.pending.has(name));
     const made: [string, Buffer][] = [];
     for (const [name, script] of this.pending) made.push([name, script.createCachedData()]);

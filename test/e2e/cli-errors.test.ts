@@ -225,7 +225,7 @@ describe('inputs that are fine', () => {
   }, 120_000);
 
   test('the code cache made at the first start keeps virtual file names in stack traces', async () => {
-    // big enough for a cache of its own (small modules compile faster than a cache file is read)
+    // big enough to open the cache file (which small modules then use too)
     const padding = `// ${'x'.repeat(40_000)}\n`;
     // a hashbang line and a 'use strict' directive, which must keep their meaning and positions
     writeFileSync(
@@ -233,12 +233,21 @@ describe('inputs that are fine', () => {
       `#!/usr/bin/env node\n'use strict';\nexports.where = () => new Error('x').stack.split('\\n')[1].trim();\nexports.strict = (function () { return this === undefined; })();\n${padding}`,
     );
     writeFileSync(path.join(dir, 'big.js'), `module.exports = 1;\n${padding}`);
+    writeFileSync(path.join(dir, 'tiny.js'), 'module.exports = 2;\n');
+    // only small modules: nothing opens the cache, and nothing is created for it
+    writeFileSync(path.join(dir, 'small.js'), "console.log(require('./tiny'));\n");
+    expect((await oxpack(['small.js', '-o', 'small.oxres', '--resources-only'])).exitCode).toBe(0);
+    const env = cleanEnv({ OXPACK_CACHE_DIR: path.join(dir, 'cache'), OXPACK_DEBUG: 'cache' });
+    const small = await run(process.execPath, [cli, 'run', path.join(dir, 'small.oxres')], { cwd: dir, env });
+    expect(small.stdout).toBe('2');
+    expect(small.stderr).not.toMatch(/wrote/);
+    if (Number.parseInt(process.versions.node, 10) < 22) expect(existsSync(path.join(dir, 'cache', 'code'))).toBe(false);
+
     writeFileSync(
       path.join(dir, 'app.js'),
-      "require('./big'); const lib = require('./lib'); console.log(lib.where(), lib.strict, __filename.endsWith('/app.js'));\n",
+      "require('./big'); require('./tiny'); const lib = require('./lib'); console.log(lib.where(), lib.strict, __filename.endsWith('/app.js'));\n",
     );
     expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).exitCode).toBe(0);
-    const env = cleanEnv({ OXPACK_CACHE_DIR: path.join(dir, 'cache'), OXPACK_DEBUG: 'cache' });
     const start = () => run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: dir, env });
     const [first, second] = [await start(), await start()];
     const frame = `at exports.where (${path.join(dir, 'app.oxres', 'app', 'lib.js')}:3:23) true true`;
@@ -246,18 +255,19 @@ describe('inputs that are fine', () => {
     expect(second.stdout).toBe(frame);
     if (Number.parseInt(process.versions.node, 10) < 22) {
       // Node 20 makes its caches at the first start and uses them from the second on
-      expect(first.stderr).toMatch(/code cache: 0 used, 0 rejected\noxpack:cache wrote 2 code caches/); // lib.js and big.js
-      expect(second.stderr).toMatch(/code cache: 2 used, 0 rejected/);
+      // big.js, lib.js and tiny.js (loaded once big.js had opened the file); not app.js, loaded before
+      expect(first.stderr).toMatch(/code cache: 0 used, 0 rejected\noxpack:cache wrote 3 code caches/);
+      expect(second.stderr).toMatch(/code cache: 3 used, 0 rejected/);
       // A rebuild at the same place: its first start removes the caches of the executable it replaced.
       writeFileSync(path.join(dir, 'big.js'), `module.exports = 2;\n${padding}`);
       expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).exitCode).toBe(0);
       const third = await start();
-      expect(third.stderr).toMatch(/wrote 2 code caches[^]*removed the code caches of a replaced executable/);
+      expect(third.stderr).toMatch(/wrote 3 code caches[^]*removed the code caches of a replaced executable/);
       const locations = readdirSync(path.join(dir, 'cache', 'code'));
       expect(locations).toHaveLength(1);
       expect(readdirSync(path.join(dir, 'cache', 'code', locations[0]!))).toHaveLength(1);
     } else {
-      expect(first.stderr).toMatch(/code cache: 3 used, 0 rejected/); // every module, from the build
+      expect(first.stderr).toMatch(/code cache: 4 used, 0 rejected/); // every module, from the build
     }
   });
 
