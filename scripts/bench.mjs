@@ -199,7 +199,7 @@ async function measure(app, work) {
       if (sea.file) {
         const c = spawnSync(sea.file, r.args, { cwd: work, env, encoding: 'utf8' });
         if (a.stdout !== c.stdout || a.status !== c.status) {
-          const said = (c.stderr.trim() || c.stdout.trim()).split('\n')[0] ?? '';
+          const said = ((c.stderr.trim() || c.stdout.trim()).split('\n')[0] ?? '').replace(/\.$/, '');
           sea.failure = `exits ${c.status} where node exits ${a.status}${said ? `, saying "${said.slice(0, 100)}"` : ''}`;
           sea.file = undefined;
         }
