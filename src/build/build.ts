@@ -200,7 +200,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   // 3. Code cache, made by the target Node (it must run here): of the runtime bundle an executable
   //    starts with, and of every packed CommonJS module where its V8 keeps file names when it
-  //    consumes a cache (see runtime/code-cache.ts; Node 20 makes them on the user's machine).
+  //    consumes a cache (Node 22+), which the first start uses and replaces with fuller caches of
+  //    its own (see runtime/code-cache.ts; Node 20 starts without).
   const codeCache = !target.crossPlatform && (options.codeCache ?? config.codeCache ?? true);
   const allowNodeOptions = options.allowNodeOptions ?? config.allowNodeOptions ?? false;
   const moduleCaches = codeCache && codeCacheKeepsNames(target.version);
@@ -242,7 +243,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...(external.size > 0 ? { external: [...external].sort() } : {}),
     ...(!allowNodeOptions && !ignoresNodeOptions(target.version) ? { guardNodeOptions: true } : {}),
     ...((options.verifyData ?? config.verifyData) ? { verifyData: true } : {}),
-    ...(codeCache && !codeCacheKeepsNames(target.version) ? { localCodeCache: true } : {}),
+    ...(codeCache ? { localCodeCache: true } : {}),
     ...(resolves ? { resolvedWith: { require: conditionsKey(conditions.require), import: conditionsKey(conditions.import) } } : {}),
     // What else goes into the executable: an unchanged blob then means an unchanged executable.
     ...(options.resourcesOnly ? {} : { build: executableInputs(target, codeCache, allowNodeOptions) }),

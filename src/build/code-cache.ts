@@ -1,7 +1,7 @@
 /**
  * The build's code-cache step: the target Node (it must run here, and be exactly the version the
- * executable carries) compiles every packed CommonJS module as its loader would and hands back the
- * V8 code cache, which the runtime compiles with (src/runtime/code-cache.ts). Compiling is all it
+ * executable carries) compiles every packed CommonJS module as the runtime will and hands back the
+ * V8 code cache, which the runtime starts from (src/runtime/code-cache.ts). Compiling is all it
  * does: no code of the app runs at build time.
  */
 import { execFile } from 'node:child_process';
@@ -27,8 +27,10 @@ class StoredCaches {
   constructor(version: string) {
     this.dir = path.join(userCacheDir(), 'build', 'code-cache', version);
   }
-  key(source: Buffer): string {
-    return createHash('sha256').update(source).digest('hex');
+  key(...inputs: Buffer[]): string {
+    const hash = createHash('sha256');
+    for (const input of inputs) hash.update(input);
+    return hash.digest('hex');
   }
   async get(key: string): Promise<Buffer | undefined> {
     return readFile(path.join(this.dir, key)).catch(() => undefined);
@@ -88,12 +90,17 @@ async function runTarget(target: TargetInfo, args: string[]): Promise<void> {
 /** Attaches a code cache to each resource; returns how many got one, their size, and how many were reused. */
 export async function addCodeCaches(target: TargetInfo, all: Resource[]): Promise<{ count: number; bytes: number; reused: number }> {
   const stored = new StoredCaches(target.version);
+  const maker = path.join(path.dirname(bootstrapPath()), 'code-cache.cjs');
+  // Keyed by the maker too: how a module is compiled is part of what its cache is.
+  const makerDigest = createHash('sha256')
+    .update(await readFile(maker))
+    .digest();
   const keys = new Map<Resource, string>();
   const modules: Resource[] = [];
   let reused = 0;
   let reusedBytes = 0;
   for (const m of all) {
-    const key = stored.key(Buffer.from(m.data!.buffer, m.data!.byteOffset, m.data!.length));
+    const key = stored.key(makerDigest, Buffer.from(m.data!.buffer, m.data!.byteOffset, m.data!.length));
     const cache = await stored.get(key);
     if (cache) {
       m.codeCache = cache;
@@ -110,7 +117,7 @@ export async function addCodeCaches(target: TargetInfo, all: Resource[]): Promis
     const sources = modules.map((m) => Buffer.from(m.data!.buffer, m.data!.byteOffset, m.data!.length));
     await writeFile(path.join(work, 'sources.bin'), Buffer.concat(sources));
     await writeFile(path.join(work, 'sources.json'), JSON.stringify(sources.map((s) => s.length)));
-    await runTarget(target, [path.join(path.dirname(bootstrapPath()), 'code-cache.cjs'), work]);
+    await runTarget(target, [maker, work]);
     const caches = await readFile(path.join(work, 'caches.bin'));
     const lengths = JSON.parse(await readFile(path.join(work, 'caches.json'), 'utf8')) as number[];
     let offset = 0;

@@ -194,8 +194,9 @@ export interface PackedMeta {
    */
   guardNodeOptions?: boolean;
   /**
-   * Node 20: make V8 code caches of CommonJS modules at the first start and keep them in the user's
-   * cache folder (its V8 cannot use caches made at build time under another file name).
+   * Make V8 code caches of CommonJS modules at the end of the first start and keep them in the user's
+   * cache folder (they hold every function that start compiled; Node 20's V8 cannot use caches made
+   * at build time under another file name at all).
    */
   localCodeCache?: boolean;
   /** Check the SHA-256 of all data (not only of the index) at every start. */

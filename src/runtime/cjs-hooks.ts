@@ -110,9 +110,8 @@ export function installCjsHooks(
   const debugging = process.execArgv.some((a) => a.startsWith('--inspect'));
   const useCodeCache = canUseCodeCache && !debugging;
   const logCache = debugLog('cache');
-  // Node 20: caches made on this machine at the first start (see LocalCodeCache), when the build asked for them.
-  const localCache =
-    !canUseCodeCache && !debugging && finder.meta.localCodeCache === true ? new LocalCodeCache(finder, logCache) : undefined;
+  // Caches made on this machine at the first start (see LocalCodeCache), when the build asked for them.
+  const localCache = !debugging && finder.meta.localCodeCache === true ? new LocalCodeCache(finder, logCache) : undefined;
   if (logCache) process.once('exit', () => logCache(`code cache: ${codeCacheStats.used} used, ${codeCacheStats.rejected} rejected`));
 
   /** Resolves an external package as if required from a file beside the container. */
@@ -227,21 +226,21 @@ export function installCjsHooks(
     if (deferred && compileAndRun(module as never, source, filename, { importModuleDynamically: deferredImport() }).ran) return;
     // Other code that calls import() compiles from source (Node's own loader gives it its import()).
     if (!index.callsImport(i)) {
-      const cache = useCodeCache ? index.codeCache(i) : undefined;
-      if (cache && compileAndRun(module as never, source, filename, { cachedData: cache }, codeCacheStats, logCache).ran) return;
-      if (localCache) {
+      // The build's cache (Node 22+: top levels only) until this machine has made a fuller one.
+      const built = useCodeCache ? index.codeCache(i) : undefined;
+      if (localCache || built) {
         const name = index.name(i);
-        const local = source.length >= LOCAL_CACHE_MIN_SIZE || localCache.opened ? localCache.get(name) : undefined;
+        const local = localCache && (source.length >= LOCAL_CACHE_MIN_SIZE || localCache.opened) ? localCache.get(name) : undefined;
         const result = runAsScript(
           module as never,
           source,
           filename,
           {
-            ...(local ? { cachedData: local } : {}),
+            ...(local || built ? { cachedData: local ?? built } : {}),
             // Made at exit, after the run compiled what it needed; again when V8 refused this one.
             // Compiled here rather than by Node's _compile even without a cache: about 70 us less each.
             beforeRun: (script, rejected) => {
-              if ((!local && localCache.opened) || rejected) localCache.putAtExit(name, script);
+              if (localCache && ((!local && localCache.opened) || rejected)) localCache.putAtExit(name, script);
             },
           },
           codeCacheStats,

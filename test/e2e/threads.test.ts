@@ -35,21 +35,28 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
     expect(expected.stdout).toContain('hello from pino');
   });
 
-  test('the runtime and CommonJS modules (Node 22 and later) compile with the code cache the build made, none rejected', async () => {
+  test("the runtime and CommonJS modules compile with code caches, the build's (Node 22 and later) then their own, none rejected", async () => {
     // a fresh cache folder: on Node 20 the first start makes caches and uses none
     const fresh = path.join(app.runDir, `cache-${Date.now()}`);
-    const result = await app.run({ ...scenario, env: { OXPACK_DEBUG: 'cache', OXPACK_CACHE_DIR: fresh } });
-    expect(result.stdout).toBe(app.node.get(scenario.name)!.stdout);
+    const start = () => app.run({ ...scenario, env: { OXPACK_DEBUG: 'cache', OXPACK_CACHE_DIR: fresh } });
     // one line per thread and process: the main one, workers, forked and spawned children
-    const counts = [...result.stderr.matchAll(/oxpack:cache code cache: (\d+) used, (\d+) rejected/g)].map((m) => [
-      Number(m[1]),
-      Number(m[2]),
-    ]);
-    expect(counts.length).toBeGreaterThanOrEqual(3);
-    expect(counts.every(([, rejected]) => rejected === 0)).toBe(true);
-    const used = counts.reduce((sum, [n]) => sum + n!, 0);
+    const counts = (stderr: string) =>
+      [...stderr.matchAll(/oxpack:cache code cache: (\d+) used, (\d+) rejected/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const result = await start();
+    expect(result.stdout).toBe(app.node.get(scenario.name)!.stdout);
+    const first = counts(result.stderr);
+    expect(first.length).toBeGreaterThanOrEqual(3);
+    expect(first.every(([, rejected]) => rejected === 0)).toBe(true);
+    const used = first.reduce((sum, [n]) => sum + n!, 0);
     if (line >= 22) expect(used).toBeGreaterThan(10);
     else expect(used).toBe(0);
+    // the first start wrote caches of its own (every function it compiled); the next one uses them
+    expect(result.stderr).toMatch(/oxpack:cache wrote \d+ code caches/);
+    const again = await start();
+    expect(again.stdout).toBe(app.node.get(scenario.name)!.stdout);
+    const second = counts(again.stderr);
+    expect(second.every(([, rejected]) => rejected === 0)).toBe(true);
+    expect(second.reduce((sum, [n]) => sum + n!, 0)).toBeGreaterThan(10);
     // The runtime itself starts from the cache the build made, on every line, in the main process, in
     // the children started from the executable and in worker threads.
     const runtime = [...result.stderr.matchAll(/oxpack:cache runtime code cache: (\w+)( \(worker\))?/g)];
