@@ -198,7 +198,10 @@ export function installCjsHooks(
     if (i === undefined) return originals.js.call(this, module, filename);
     // CommonJS parents only: an ES module's records answer its imports (createRequire() in it resolves here).
     if (resolutions !== undefined && index.kind(i) === Kind.commonjs) loaded.set(filename, i);
-    const source = finder.contents(i).toString('utf8');
+    const bytes = finder.contents(i);
+    // Decoded only where Node compiles it: runAsScript decodes the bytes inside their wrapper.
+    let text: string | undefined;
+    const source = (): string => (text ??= bytes.toString('utf8'));
     // Code whose import() calls are all its own expressions starts the hooks at its first call, where
     // they start on demand (esm-install.ts deferUntilFirstImport); other code that may call it, now.
     const deferred = deferredImport && index.callsImport(i) && index.importsInExpressionsOnly(i) && !debugging;
@@ -207,7 +210,7 @@ export function installCjsHooks(
       if ((process.features as { require_module?: boolean }).require_module) {
         // Node's require(esm); for the main module it hands over to the ES module loader (with our
         // hooks), which also runs a top-level await to the end.
-        module._compile(source, filename, 'module');
+        module._compile(source(), filename, 'module');
         return;
       }
       if (module.id === '.') {
@@ -223,17 +226,17 @@ export function installCjsHooks(
       }
       throw nodeError('ERR_REQUIRE_ESM', `require() of ES Module ${filename} not supported.`);
     }
-    if (deferred && compileAndRun(module as never, source, filename, { importModuleDynamically: deferredImport() }).ran) return;
+    if (deferred && compileAndRun(module as never, source(), filename, { importModuleDynamically: deferredImport() }).ran) return;
     // Other code that calls import() compiles from source (Node's own loader gives it its import()).
     if (!index.callsImport(i)) {
       // The build's cache (Node 22+: top levels only) until this machine has made a fuller one.
       const built = useCodeCache ? index.codeCache(i) : undefined;
       if (localCache || built) {
         const name = index.name(i);
-        const local = localCache && (source.length >= LOCAL_CACHE_MIN_SIZE || localCache.opened) ? localCache.get(name) : undefined;
+        const local = localCache && (bytes.length >= LOCAL_CACHE_MIN_SIZE || localCache.opened) ? localCache.get(name) : undefined;
         const result = runAsScript(
           module as never,
-          source,
+          bytes,
           filename,
           {
             ...(local || built ? { cachedData: local ?? built } : {}),
@@ -250,7 +253,7 @@ export function installCjsHooks(
       }
     }
     // Two arguments, as Node's own loader calls it on every line: the third changed meaning over time.
-    module._compile(source, filename);
+    module._compile(source(), filename);
   };
 
   M._extensions['.json'] = function (this: unknown, module, filename) {

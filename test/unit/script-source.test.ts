@@ -1,0 +1,49 @@
+/**
+ * The text a packed CommonJS module compiles as is built two ways: from a string at build time (the
+ * code cache's maker) and from the packed bytes at run time (decoded once, inside the wrapper). V8
+ * accepts a cache only for the same text, and stack positions depend on it: the two must agree on
+ * every input, including hashbangs, byte order marks, multi-byte and malformed UTF-8.
+ */
+import { describe, expect, test } from '@jest/globals';
+import vm from 'node:vm';
+import { SCRIPT_LINE_OFFSET, scriptSource, scriptSourceOf } from '../../src/runtime/code-cache.js';
+import { prng } from '../support/prng.js';
+
+const samples: Uint8Array[] = [
+  Buffer.from(''),
+  Buffer.from('#!/usr/bin/env node\nmodule.exports = 1;\n'),
+  Buffer.from('#!'),
+  Buffer.from('#'),
+  Buffer.from('\ufeffexports.a = "ü€𝄞";'),
+  Buffer.from([0x65, 0x78, 0xe2, 0x82]), // a cut multi-byte sequence at the end
+  Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xff, 0x0a]), // malformed sequences
+];
+
+describe('scriptSourceOf', () => {
+  test('equals scriptSource of the decoded text for chosen inputs', () => {
+    for (const bytes of samples) expect(scriptSourceOf(bytes)).toBe(scriptSource(Buffer.from(bytes).toString('utf8')));
+  });
+
+  test('equals scriptSource of the decoded text for random bytes, and works on a view into a larger buffer', () => {
+    const random = prng(7);
+    const alphabet = [0x23, 0x21, 0x0a, 0x61, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9d, 0x84, 0x9e, 0xff, 0x80, 0xef, 0xbb, 0xbf];
+    for (let k = 0; k < 500; k++) {
+      const whole = Buffer.from(
+        Array.from({ length: 1 + Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]!),
+      );
+      const start = Math.floor(random() * whole.length);
+      const view = whole.subarray(start);
+      expect(scriptSourceOf(view)).toBe(scriptSource(view.toString('utf8')));
+    }
+  });
+
+  test("keeps the file's own lines and columns in stack traces", () => {
+    const text = scriptSourceOf(Buffer.from("#!/usr/bin/env node\n\nexports.where = () => new Error('x').stack.split('\\n')[1].trim();\n"));
+    const fn = new vm.Script(text, { filename: '/virtual/lib.js', lineOffset: SCRIPT_LINE_OFFSET }).runInThisContext() as (
+      e: object,
+    ) => void;
+    const exports: { where?: () => string } = {};
+    fn(exports);
+    expect(exports.where!()).toMatch(/ \(\/virtual\/lib\.js:3:23\)$/);
+  });
+});
