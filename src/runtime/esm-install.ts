@@ -45,22 +45,31 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
   const api = Module as unknown as ModuleHooksApi;
   const external = new Set((finder.meta.external as string[] | undefined) ?? []);
   if (typeof api.registerHooks === 'function') {
-    // In-thread hooks cost next to nothing: install them now.
-    const hooks = createEsmHooks(finder, host, { external });
-    const resolve: typeof hooks.resolve = triggers
-      ? (specifier, context, next) => {
-          triggers.fire(specifier);
-          return hooks.resolve(specifier, context, next);
-        }
-      : hooks.resolve;
-    const handle = api.registerHooks({ resolve, load: hooks.load });
-    const log = debugLog('resolve');
-    if (log) {
-      process.once('exit', () =>
-        log(`${hooks.stats.answered} packed imports answered by the build, ${hooks.stats.resolved} resolved at run time`),
-      );
-    }
-    return { ensure: () => undefined, uninstall: () => handle.deregister() };
+    // In-thread hooks cost next to nothing to install, but once they are, every require() passes
+    // through them too (Node turns each into a URL and back): about 8 ms of ESLint's start on Node 24.
+    // So they are installed when packed code first needs the ES module loader, as the hooks thread of
+    // older lines is started.
+    let handle: { deregister(): void } | undefined;
+    const ensure = (): void => {
+      if (handle) return;
+      const hooks = createEsmHooks(finder, host, { external });
+      const resolve: typeof hooks.resolve = triggers
+        ? (specifier, context, next) => {
+            triggers.fire(specifier);
+            return hooks.resolve(specifier, context, next);
+          }
+        : hooks.resolve;
+      handle = api.registerHooks!({ resolve, load: hooks.load });
+      debugLog('timing')?.(`ES module hooks registered at ${performance.now().toFixed(1)} ms`);
+      const log = debugLog('resolve');
+      if (log) {
+        process.once('exit', () =>
+          log(`${hooks.stats.answered} packed imports answered by the build, ${hooks.stats.resolved} resolved at run time`),
+        );
+      }
+    };
+    const deferredImport = DEFAULT_LOADER_WARNS ? deferUntilFirstImport(ensure) : undefined;
+    return { ensure, uninstall: () => handle?.deregister(), ...(deferredImport ? { deferredImport } : {}) };
   }
   const register = api.register;
   if (typeof register !== 'function' || !finder.source) return { ensure: () => undefined, uninstall: () => undefined };
@@ -94,6 +103,13 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
   const deferredImport = deferUntilFirstImport(ensure);
   return { ensure, uninstall: () => undefined, ...(deferredImport ? { deferredImport } : {}) };
 }
+
+/**
+ * The lines on which vm's USE_MAIN_CONTEXT_DEFAULT_LOADER is known to announce its first use with an
+ * ExperimentalWarning (20 to 26, checked): a later line may drop the warning with the experiment,
+ * and then code that calls import() starts the hooks when it loads instead.
+ */
+const DEFAULT_LOADER_WARNS = Number.parseInt(process.versions.node, 10) <= 26;
 
 /**
  * Many CommonJS packages hold an import() they seldom reach (ESLint loads config files with it), and
