@@ -226,7 +226,7 @@ export function installCjsHooks(
       }
       throw nodeError('ERR_REQUIRE_ESM', `require() of ES Module ${filename} not supported.`);
     }
-    if (deferred && compileAndRun(module as never, source(), filename, { importModuleDynamically: deferredImport() }).ran) return;
+    if (deferred && compileAndRun(module as never, source(), filename, deferredImport()).ran) return;
     // Other code that calls import() compiles from source (Node's own loader gives it its import()).
     if (!index.callsImport(i)) {
       // The build's cache (Node 22+: top levels only) until this machine has made a fuller one.

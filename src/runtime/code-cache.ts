@@ -1,7 +1,8 @@
 /**
- * CommonJS modules compiled with the V8 code cache the build made for them (templates/code-cache.ts):
- * the same function Node's loader compiles (same parameters, no wrapper text, so positions in stack
- * traces are the same), then called the way Module.prototype._compile calls it. A cache V8 rejects
+ * How the runtime compiles packed CommonJS modules, and the code caches it compiles them with: each as
+ * a vm.Script of the same text Node would compile (scriptSource; positions in stack traces are the
+ * file's own), with the build's cache (Node 22+) or one this machine made at an earlier start
+ * (LocalCodeCache), then called the way Module.prototype._compile calls it. A cache V8 rejects
  * (another V8, other flags) only costs the compile it would have cost anyway; rejections are counted
  * and logged by OXPACK_DEBUG=cache.
  */
@@ -97,30 +98,22 @@ export interface CompileResult {
 }
 
 /**
- * Compiles `source` as the CommonJS module `mod`, with a code cache (`cachedData`) if given, and runs
- * it the way Module.prototype._compile does.
+ * Compiles `source` as the CommonJS module `mod` with an import() of its own (code that calls one
+ * cannot be compiled from a cache, see cjs-hooks.ts) and runs it the way Module.prototype._compile
+ * does.
  */
-export function compileAndRun(
-  mod: ModuleLike,
-  source: string,
-  filename: string,
-  options: { cachedData?: Buffer; importModuleDynamically?: symbol },
-  stats: CodeCacheStats = codeCacheStats,
-  log?: (message: string) => void,
-): CompileResult {
-  let fn: ((...args: unknown[]) => unknown) & { cachedDataRejected?: boolean };
+export function compileAndRun(mod: ModuleLike, source: string, filename: string, importModuleDynamically: symbol): CompileResult {
+  let fn: (...args: unknown[]) => unknown;
   try {
     fn = vm.compileFunction(source, [...CJS_PARAMETERS], {
       filename,
-      ...(options.cachedData ? { cachedData: options.cachedData } : {}),
-      ...(options.importModuleDynamically ? { importModuleDynamically: options.importModuleDynamically as never } : {}),
+      importModuleDynamically: importModuleDynamically as never,
     }) as typeof fn;
   } catch {
     return { ran: false };
   }
-  const result = compiled(options.cachedData, fn.cachedDataRejected, filename, stats, log);
   runModule(fn, mod, filename);
-  return result;
+  return { ran: true };
 }
 
 /**
@@ -144,7 +137,7 @@ const SCRIPT_TAIL = Buffer.from('\n})', 'latin1');
  * scriptSource() of the UTF-8 `source`, decoded once: the wrapper is put around the bytes (outside
  * V8's heap) and the whole decoded into the one string V8 compiles. Decoding the source, then joining
  * it to the wrapper, made V8 copy every source a second time into its heap (the join is flattened
- * before compiling), garbage that brought the first full collection of a large app forward.
+ * before compiling): about 1.5 ms of ESLint's start.
  */
 export function scriptSourceOf(source: Uint8Array): string {
   const text = Buffer.allocUnsafe(SCRIPT_HEAD.length + source.length + SCRIPT_TAIL.length);
