@@ -227,8 +227,7 @@ export class LocalCodeCache {
   private dir(create: boolean): string | null | undefined {
     if (this.folder !== undefined) return this.folder;
     try {
-      const parts = ['code', nameDigest(this.finder.root.path), this.finder.index.hash.slice(0, 32)];
-      const found = create ? ownFolders(userCacheDir(), parts) : existingOwnFolders(userCacheDir(), parts);
+      const found = cacheFolder(this.finder, create);
       if (found === undefined) return undefined;
       this.folder = found;
     } catch (err) {
@@ -310,20 +309,6 @@ export class LocalCodeCache {
     this.pending.set(name, script);
   }
 
-  /** Removes the cache folders of other blobs beside `own` (see the class comment). */
-  private removeOthers(own: string): void {
-    const location = path.dirname(own);
-    try {
-      for (const name of fs.readdirSync(location)) {
-        if (name === path.basename(own) || !/^[0-9a-f]{32}$/.test(name)) continue;
-        fs.rmSync(path.join(location, name), { recursive: true, force: true });
-        this.log?.(`removed the code caches of a replaced executable (${name})`);
-      }
-    } catch {
-      // another run may be removing them too; what is left goes next time
-    }
-  }
-
   private firstWrite = false;
   private static readonly FLUSH_AFTER_MS = 3000;
   private exitHooked = false;
@@ -350,12 +335,69 @@ export class LocalCodeCache {
       // Written whole under a temporary name and renamed: concurrent runs each leave a complete file.
       replaceFile(file, Buffer.concat(chunks), 0o600);
       this.log?.(`wrote ${made.length} code caches (${kept.length + made.length} in ${path.basename(file)})`);
-      if (this.firstWrite) this.removeOthers(path.dirname(file));
+      if (this.firstWrite) removeReplacedCaches(dir, this.log);
       this.firstWrite = false;
     } catch (err) {
       this.log?.(`cannot write the code caches: ${(err as Error).message}`);
     }
     this.loaded = new Map([...kept, ...made]); // what a later flush keeps
     this.pending.clear();
+  }
+}
+
+/**
+ * The folder of this executable's caches, <cache>/code/<location hash>/<blob hash>/`parts`: checked,
+ * and created when `create`. Undefined while it does not exist.
+ */
+function cacheFolder(finder: FinderCore, create: boolean, parts: string[] = []): string | undefined {
+  const all = ['code', nameDigest(finder.root.path), finder.index.hash.slice(0, 32), ...parts];
+  return create ? ownFolders(userCacheDir(), all) : existingOwnFolders(userCacheDir(), all);
+}
+
+/**
+ * Removes the cache folders of other blobs beside `own` (a blob's folder): they belonged to
+ * executables that this one replaced at the same location.
+ */
+function removeReplacedCaches(own: string, log?: (message: string) => void): void {
+  const location = path.dirname(own);
+  try {
+    for (const name of fs.readdirSync(location)) {
+      if (name === path.basename(own) || !/^[0-9a-f]{32}$/.test(name)) continue;
+      fs.rmSync(path.join(location, name), { recursive: true, force: true });
+      log?.(`removed the code caches of a replaced executable (${name})`);
+    }
+  } catch {
+    // another run may be removing them too; what is left goes next time
+  }
+}
+
+interface CompileCacheApi {
+  enableCompileCache?: (dir: string) => { status: number; message?: string; directory?: string };
+  constants?: { compileCacheStatus?: Record<string, number> };
+}
+
+/**
+ * Node 22.1+ compiles ES modules with code caches of its own once told where to keep them
+ * (module.enableCompileCache), also when the source comes from a loader hook, as packed ES modules'
+ * does: about half of a module's compile time from the second start on. Called when packed code first
+ * needs the ES module loader; the caches go beside this executable's CommonJS ones (…/esm). Node
+ * checks each against the module's source; NODE_DISABLE_COMPILE_CACHE turns it off as for node, and
+ * a directory the app or NODE_COMPILE_CACHE chose first is left as it is.
+ */
+export function enableEsmCompileCache(finder: FinderCore, log?: (message: string) => void): void {
+  const api = Module as unknown as CompileCacheApi;
+  if (typeof api.enableCompileCache !== 'function' || finder.meta.localCodeCache !== true) return;
+  try {
+    let dir = cacheFolder(finder, false, ['esm']);
+    if (dir === undefined) {
+      const blobFolderExisted = cacheFolder(finder, false) !== undefined;
+      dir = cacheFolder(finder, true, ['esm'])!;
+      if (!blobFolderExisted) removeReplacedCaches(path.dirname(dir), log);
+    }
+    const result = api.enableCompileCache(dir);
+    const status = Object.entries(api.constants?.compileCacheStatus ?? {}).find(([, code]) => code === result.status)?.[0];
+    log?.(`ES module compile cache: ${status ?? result.status} (${result.directory ?? result.message ?? dir})`);
+  } catch (err) {
+    log?.(`no ES module compile cache: ${(err as Error).message}`);
   }
 }

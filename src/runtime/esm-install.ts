@@ -8,6 +8,7 @@ import Module from 'node:module';
 import vm from 'node:vm';
 import type { RuntimeFinder } from './finder.js';
 import { debugLog } from './debug.js';
+import { enableEsmCompileCache } from './code-cache.js';
 import { createEsmHooks } from './esm-hooks.js';
 import type { FinderHost } from './host.js';
 import type { BuiltinTriggers } from './builtin-triggers.js';
@@ -52,6 +53,7 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
     let handle: { deregister(): void } | undefined;
     const ensure = (): void => {
       if (handle) return;
+      enableEsmCompileCache(finder, debugLog('cache'));
       const hooks = createEsmHooks(finder, host, { external });
       const resolve: typeof hooks.resolve = triggers
         ? (specifier, context, next) => {
@@ -79,6 +81,7 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
   const ensure = (): void => {
     if (registered) return;
     registered = true;
+    enableEsmCompileCache(finder, debugLog('cache'));
     // The hooks thread resolves imports where this thread cannot see them: patch every built-in now.
     triggers?.fireAll();
     const url = finder.esmHooksUrl; // built on first use (runtime/main.ts)

@@ -63,4 +63,26 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
     const missing = await start(['beta']);
     expect([missing.exitCode, missing.stdout]).toEqual([0, 'error ERR_MODULE_NOT_FOUND']);
   });
+
+  test("packed ES modules compile with Node's compile cache from the second start on (Node 22+)", async () => {
+    const cache = mkdtempSync(path.join(tmpdir(), 'oxpack-esm-cache-'));
+    try {
+      const env = cleanEnv({ OXPACK_DEBUG: 'cache', OXPACK_CACHE_DIR: cache, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+      const twice = [];
+      for (let k = 0; k < 2; k++) twice.push(await run(node, [cli, 'run', resources(), 'alpha'], { cwd: dir, env }));
+      const [first, second] = twice as [Awaited<ReturnType<typeof run>>, Awaited<ReturnType<typeof run>>];
+      expect([first.stdout, second.stdout]).toEqual(['plugin alpha', 'plugin alpha']);
+      // Node's own debug output (NODE_DEBUG_NATIVE): "[V8 code ]cache for [ESM ]<url> was accepted"
+      const accepted = /cache for (?:ESM )?file:\/\/\S+\/app\/plugins\/alpha\.mjs was accepted/;
+      if (line >= 22) {
+        expect(first.stderr).toMatch(/oxpack:cache ES module compile cache: ENABLED \(\S+\/code\/[0-9a-f]+\/[0-9a-f]+\/esm\)/);
+        expect(first.stderr).not.toMatch(accepted);
+        expect(second.stderr).toMatch(accepted);
+      } else {
+        expect(first.stderr + second.stderr).not.toMatch(/compile cache/);
+      }
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
 });
