@@ -200,7 +200,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   // 3. Code cache, made by the target Node (it must run here): of the runtime bundle an executable
   //    starts with, and of every packed CommonJS module where its V8 keeps file names when it
-  //    consumes a cache (Node 22+), which the first start uses and replaces with fuller caches of
+  //    consumes a cache (Node 22+), which the first starts use until one makes fuller caches of
   //    its own (see runtime/code-cache.ts; Node 20 starts without).
   const codeCache = !target.crossPlatform && (options.codeCache ?? config.codeCache ?? true);
   const allowNodeOptions = options.allowNodeOptions ?? config.allowNodeOptions ?? false;

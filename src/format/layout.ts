@@ -194,7 +194,7 @@ export interface PackedMeta {
    */
   guardNodeOptions?: boolean;
   /**
-   * Make V8 code caches of CommonJS modules at the end of the first start and keep them in the user's
+   * Make V8 code caches of CommonJS modules at the end of the second start and keep them in the user's
    * cache folder (they hold every function that start compiled; Node 20's V8 cannot use caches made
    * at build time under another file name at all).
    */

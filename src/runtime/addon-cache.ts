@@ -18,7 +18,6 @@
  * <cache>/addons/<hash>, Node binaries fetched for builds to <cache>/node.
  */
 import fs from 'node:fs';
-import { builtin } from '../builtins.js';
 import os from 'node:os';
 import path from 'node:path';
 import { userCacheDir } from '../cache-location.js';
@@ -146,18 +145,28 @@ export function ownFolders(base: string, parts: string[]): string {
  * behind on failure.
  */
 export function replaceFile(file: string, data: Uint8Array, mode: number): void {
-  const { randomBytes } = builtin<typeof import('node:crypto')>('node:crypto'); // not loaded at every start
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  // Unique, not secret: the folder is this user's alone (ownFolders). Not node:crypto, whose loading
+  // cost several milliseconds at the end of every first start that writes code caches.
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 12)}.tmp`;
   try {
     real.writeFileSync(temp, data, { mode, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') removeQuietly(temp); // an EEXIST file is another writer's
+    throw err;
+  }
+  try {
     real.renameSync(temp, file);
   } catch (err) {
-    try {
-      real.unlinkSync(temp);
-    } catch {
-      // never written
-    }
+    removeQuietly(temp);
     throw err;
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    real.unlinkSync(file);
+  } catch {
+    // never written
   }
 }
 

@@ -110,7 +110,7 @@ export function installCjsHooks(
   const debugging = process.execArgv.some((a) => a.startsWith('--inspect'));
   const useCodeCache = canUseCodeCache && !debugging;
   const logCache = debugLog('cache');
-  // Caches made on this machine at the first start (see LocalCodeCache), when the build asked for them.
+  // Caches made on this machine by an earlier start (see LocalCodeCache), when the build asked for them.
   const localCache = !debugging && finder.meta.localCodeCache === true ? new LocalCodeCache(finder, logCache) : undefined;
   if (logCache) process.once('exit', () => logCache(`code cache: ${codeCacheStats.used} used, ${codeCacheStats.rejected} rejected`));
 

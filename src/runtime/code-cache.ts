@@ -199,14 +199,14 @@ function runModule(fn: (...args: unknown[]) => unknown, mod: ModuleLike, filenam
 }
 
 /**
- * Caches made on this machine at the end of the first start (or when V8 refused one), kept in the
- * user's cache folder, <cache>/code/<location hash>/<blob hash>/, checked like the addon cache, and
+ * Caches made on this machine at the end of a start (the second: see NOTE; or when V8 refused one),
+ * kept in the user's cache folder, <cache>/code/<location hash>/<blob hash>/, checked like the addon cache, and
  * used by later starts. Two reasons: Node 20 must make a cache under the file name it will be
  * consumed with (its V8 keeps that name), which only this machine knows (the executable's location is
  * part of it); and on every line a cache made at the end of a run holds each function the run
  * compiled, where one made at build time holds the top levels only (Node 22+ start from those: ESLint
  * on Node 24 starts in about 116 ms with the local caches, 133 ms with the build's). A missing,
- * unusable or rejected cache only costs the compile Node would have done. The first write for a blob
+ * unusable or rejected cache only costs the compile Node would have done. Creating a blob's folder
  * removes the caches of other blobs at the same location: they belonged to executables that this one
  * replaced, and would otherwise pile up with every rebuild.
  */
@@ -227,7 +227,11 @@ export class LocalCodeCache {
   private dir(create: boolean): string | null | undefined {
     if (this.folder !== undefined) return this.folder;
     try {
-      const found = cacheFolder(this.finder, create);
+      let found = cacheFolder(this.finder, false);
+      if (found === undefined && create) {
+        found = cacheFolder(this.finder, true)!;
+        removeReplacedCaches(found, this.log); // a new blob at this location: the one it replaced goes
+      }
       if (found === undefined) return undefined;
       this.folder = found;
     } catch (err) {
@@ -244,6 +248,15 @@ export class LocalCodeCache {
    */
   private static readonly HEADER = Buffer.from('oxpack-code-caches 2\n', 'utf8');
   private static readonly FILE = 'modules.cache';
+  /**
+   * Left by a start that made no caches. Making them costs the end of a start about as much as they
+   * save the next one (ESLint: about 10 ms), which a program started once, in a fresh container or
+   * CI job, would pay for nothing: the first start only leaves this note, and the caches are made at
+   * the end of the second (or a few seconds into the first, for a program that keeps running).
+   */
+  private static readonly NOTE = 'started';
+  /** Whether an earlier start of this executable left its caches or the note. */
+  private seenBefore = false;
 
   /** Whether the file has been read (or found missing): from then on a lookup costs nothing. */
   get opened(): boolean {
@@ -254,20 +267,17 @@ export class LocalCodeCache {
     if (this.loaded) return this.loaded;
     this.loaded = new Map();
     const dir = this.dir(false);
-    if (dir === null) return this.loaded;
-    if (dir === undefined) {
-      this.firstWrite = true;
-      return this.loaded;
-    }
+    if (!dir) return this.loaded;
     const file = path.join(dir, LocalCodeCache.FILE);
     let bytes: Buffer;
     try {
       if (!fs.lstatSync(file).isFile()) return this.loaded;
       bytes = fs.readFileSync(file);
     } catch {
-      this.firstWrite = true;
+      this.seenBefore = fs.lstatSync(path.join(dir, LocalCodeCache.NOTE), { throwIfNoEntry: false })?.isFile() === true;
       return this.loaded;
     }
+    this.seenBefore = true;
     const header = LocalCodeCache.HEADER;
     if (!bytes.subarray(0, header.length).equals(header)) return this.loaded;
     const entries = new Map<string, Buffer>();
@@ -296,7 +306,7 @@ export class LocalCodeCache {
   putAtExit(name: string, script: vm.Script): void {
     if (!this.exitHooked) {
       this.exitHooked = true;
-      process.once('exit', () => this.flush());
+      process.once('exit', () => (this.seenBefore ? this.flush() : this.leaveNote()));
     }
     // A server may never exit normally (a signal ends it): it writes a few seconds after loading.
     if (!this.timer) {
@@ -309,10 +319,21 @@ export class LocalCodeCache {
     this.pending.set(name, script);
   }
 
-  private firstWrite = false;
   private static readonly FLUSH_AFTER_MS = 3000;
   private exitHooked = false;
   private timer: NodeJS.Timeout | undefined;
+
+  /** The first start's note (see NOTE). */
+  private leaveNote(): void {
+    const dir = this.dir(true);
+    if (!dir) return;
+    try {
+      fs.writeFileSync(path.join(dir, LocalCodeCache.NOTE), '', { mode: 0o600, flag: 'wx' });
+      this.log?.('first start: the code caches are made at the end of the next one');
+    } catch {
+      // another first start left it
+    }
+  }
 
   private flush(): void {
     if (this.pending.size === 0) return;
@@ -335,8 +356,6 @@ export class LocalCodeCache {
       // Written whole under a temporary name and renamed: concurrent runs each leave a complete file.
       replaceFile(file, Buffer.concat(chunks), 0o600);
       this.log?.(`wrote ${made.length} code caches (${kept.length + made.length} in ${path.basename(file)})`);
-      if (this.firstWrite) removeReplacedCaches(dir, this.log);
-      this.firstWrite = false;
     } catch (err) {
       this.log?.(`cannot write the code caches: ${(err as Error).message}`);
     }
