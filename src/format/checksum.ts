@@ -2,14 +2,14 @@
  * The index checksum: MurmurHash3 (x86, 32-bit, seed 0) of the index region, read as little-endian
  * 32-bit words, with the checksum field itself read as zero. It is what every start checks. A SHA-256
  * would need Node's crypto module, whose loading and OpenSSL set-up cost about 4 ms at each start of a
- * packed app, more than the rest of the runtime's start-up. Run once per process, this loop stays in
- * V8's interpreter, about 2 ms per 100 kB of index (a few hundred bytes per packed file): larger
- * indexes are checked by the same function compiled to WebAssembly (murmur3-wasm.ts). Like the SHA-256 next to it, it guards against damage
+ * packed app, more than the rest of the runtime's start-up; this loop, run once per process and so
+ * interpreted, about 2 ms per 100 kB of index (a few hundred bytes per packed file). A WebAssembly
+ * build of it checked ESLint's 110 kB index in 1.2 ms instead of 2.1, but started no faster as a
+ * whole and cost 4.7 MB more peak memory (docs/benchmarks.md). Like the SHA-256 next to it, it guards against damage
  * (a truncated download, a bad disk), not against an attacker, who can rewrite either (docs/security.md).
  * The SHA-256 hashes stay in the header for `oxpack verify`, --verify-data and the blob's identity.
  */
 import { H_CHECKSUM } from './layout.js';
-import { murmur3Wasm, WASM_MIN_BYTES } from './murmur3-wasm.js';
 import { u32Words } from './words.js';
 
 const C1 = 0xcc9e2d51;
@@ -18,7 +18,7 @@ const SKIPPED_WORD = H_CHECKSUM / 4;
 
 /** The checksum of bytes [0, end) of `buf` (end ≤ buf.length), the word at H_CHECKSUM read as 0. */
 export function indexChecksum(buf: Uint8Array, end: number): number {
-  return (end >= WASM_MIN_BYTES ? murmur3Wasm(buf, end, SKIPPED_WORD, 0) : undefined) ?? murmur3(buf, end, SKIPPED_WORD);
+  return murmur3(buf, end, SKIPPED_WORD);
 }
 
 /** MurmurHash3_x86_32 of bytes [0, end), the 32-bit word number `zeroWord` read as 0. */
