@@ -1,13 +1,13 @@
 // Run by the target Node at build time: `node code-cache.cjs <folder>`. The folder holds sources.bin
 // (the CommonJS sources, back to back) and sources.json ([length, ...]); this writes caches.bin and
 // caches.json ([length or 0, ...]): for each source, the V8 code cache of the script the runtime
-// compiles it as (src/runtime/code-cache.ts scriptSource, the same text and line offset, so that V8
+// compiles it as (src/runtime/code-cache.ts scriptSourceOf, the same text and line offset, so that V8
 // accepts it there). The runtime starts from these until it has made caches of its own.
 // Only compiled, never run: the app's code does not execute at build time.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Script } from 'node:vm';
-import { SCRIPT_LINE_OFFSET, scriptSource } from '../src/runtime/code-cache.js';
+import { SCRIPT_LINE_OFFSET, scriptSourceOf } from '../src/runtime/code-cache.js';
 
 const folder = process.argv[2]!;
 const sources = readFileSync(path.join(folder, 'sources.bin'));
@@ -16,11 +16,11 @@ const caches: Buffer[] = [];
 const out: number[] = [];
 let offset = 0;
 for (const length of lengths) {
-  const source = sources.toString('utf8', offset, offset + length);
+  const source = sources.subarray(offset, offset + length);
   offset += length;
   let cache: Buffer | undefined;
   try {
-    cache = new Script(scriptSource(source), { lineOffset: SCRIPT_LINE_OFFSET }).createCachedData();
+    cache = new Script(scriptSourceOf(source), { lineOffset: SCRIPT_LINE_OFFSET }).createCachedData();
   } catch {
     // A syntax error: the module fails at run time as it does under node, without a cache.
   }

@@ -1,6 +1,6 @@
 /**
  * How the runtime compiles packed CommonJS modules, and the code caches it compiles them with: each as
- * a vm.Script of the same text Node would compile (scriptSource; positions in stack traces are the
+ * a vm.Script of the same text Node would compile (scriptSourceOf; positions in stack traces are the
  * file's own), with the build's cache (Node 22+) or one this machine made at an earlier start
  * (LocalCodeCache), then called the way Module.prototype._compile calls it. A cache V8 rejects
  * (another V8, other flags) only costs the compile it would have cost anyway; rejections are counted
@@ -116,28 +116,20 @@ export function compileAndRun(mod: ModuleLike, source: string, filename: string,
   return { ran: true };
 }
 
-/**
- * The text a CommonJS module compiles as (here and when the build makes its cache): a function
- * expression whose body starts on its second line, compiled with lineOffset -1, so that every line
- * and column in stack traces is the file's own. A hashbang line, which is only valid at the very
- * start of a script, becomes a comment of the same length.
- */
-export function scriptSource(source: string): string {
-  const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
-  return `(function (${CJS_PARAMETERS.join(', ')}) {\n${body}\n})`;
-}
-
-/** Script options that go with scriptSource(). */
+/** The line offset that goes with scriptSourceOf(). */
 export const SCRIPT_LINE_OFFSET = -1;
 
 const SCRIPT_HEAD = Buffer.from(`(function (${CJS_PARAMETERS.join(', ')}) {\n`, 'latin1');
 const SCRIPT_TAIL = Buffer.from('\n})', 'latin1');
 
 /**
- * scriptSource() of the UTF-8 `source`, decoded once: the wrapper is put around the bytes (outside
- * V8's heap) and the whole decoded into the one string V8 compiles. Decoding the source, then joining
- * it to the wrapper, made V8 copy every source a second time into its heap (the join is flattened
- * before compiling): about 1.5 ms of ESLint's start.
+ * The text a CommonJS module of UTF-8 `source` compiles as, here and when the build makes its cache
+ * (templates/code-cache.ts): a function expression whose body starts on its second line, compiled
+ * with lineOffset -1, so that every line and column in stack traces is the file's own. A hashbang
+ * line, which is only valid at the very start of a script, becomes a comment of the same length.
+ * The wrapper is put around the bytes (outside V8's heap) and the whole decoded once: decoding the
+ * source, then joining it to the wrapper, made V8 copy every source a second time into its heap
+ * (the join is flattened before compiling), about 1.5 ms of ESLint's start.
  */
 export function scriptSourceOf(source: Uint8Array): string {
   const text = Buffer.allocUnsafe(SCRIPT_HEAD.length + source.length + SCRIPT_TAIL.length);

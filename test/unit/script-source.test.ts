@@ -1,13 +1,20 @@
 /**
- * The text a packed CommonJS module compiles as is built two ways: from a string at build time (the
- * code cache's maker) and from the packed bytes at run time (decoded once, inside the wrapper). V8
- * accepts a cache only for the same text, and stack positions depend on it: the two must agree on
- * every input, including hashbangs, byte order marks, multi-byte and malformed UTF-8.
+ * The text a packed CommonJS module compiles as, at run time and when the build makes its cache, is
+ * built from the module's bytes, decoded once inside the wrapper. V8 accepts a cache only for the same
+ * text, and stack positions depend on it: it must be the decoded source inside the function wrapper,
+ * a hashbang turned into a comment, for every input, including byte order marks, multi-byte and
+ * malformed UTF-8.
  */
 import { describe, expect, test } from '@jest/globals';
 import vm from 'node:vm';
-import { SCRIPT_LINE_OFFSET, scriptSource, scriptSourceOf } from '../../src/runtime/code-cache.js';
+import { CJS_PARAMETERS, SCRIPT_LINE_OFFSET, scriptSourceOf } from '../../src/runtime/code-cache.js';
 import { prng } from '../support/prng.js';
+
+/** The reference: the wrapper written around the decoded text. */
+function scriptSource(source: string): string {
+  const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
+  return `(function (${CJS_PARAMETERS.join(', ')}) {\n${body}\n})`;
+}
 
 const samples: Uint8Array[] = [
   Buffer.from(''),
