@@ -219,11 +219,7 @@ export class LocalCodeCache {
   private dir(create: boolean): string | null | undefined {
     if (this.folder !== undefined) return this.folder;
     try {
-      let found = cacheFolder(this.finder, false);
-      if (found === undefined && create) {
-        found = cacheFolder(this.finder, true)!;
-        removeReplacedCaches(found, this.log); // a new blob at this location: the one it replaced goes
-      }
+      const found = cacheFolder(this.finder, create, this.log);
       if (found === undefined) return undefined;
       this.folder = found;
     } catch (err) {
@@ -358,11 +354,17 @@ export class LocalCodeCache {
 
 /**
  * The folder of this executable's caches, <cache>/code/<location hash>/<blob hash>/`parts`: checked,
- * and created when `create`. Undefined while it does not exist.
+ * and created when `create`; undefined while it does not exist. Creating the blob's folder removes
+ * the folders of other blobs at the same location (removeReplacedCaches).
  */
-function cacheFolder(finder: FinderCore, create: boolean, parts: string[] = []): string | undefined {
-  const all = ['code', nameDigest(finder.root.path), finder.index.hash.slice(0, 32), ...parts];
-  return create ? ownFolders(userCacheDir(), all) : existingOwnFolders(userCacheDir(), all);
+function cacheFolder(finder: FinderCore, create: boolean, log?: (message: string) => void, parts: string[] = []): string | undefined {
+  const blob = ['code', nameDigest(finder.root.path), finder.index.hash.slice(0, 32)];
+  const existing = existingOwnFolders(userCacheDir(), [...blob, ...parts]);
+  if (existing !== undefined || !create) return existing;
+  const blobExisted = parts.length > 0 && existingOwnFolders(userCacheDir(), blob) !== undefined;
+  const made = ownFolders(userCacheDir(), [...blob, ...parts]);
+  if (!blobExisted) removeReplacedCaches(path.join(userCacheDir(), ...blob), log); // a new blob here: the one it replaced goes
+  return made;
 }
 
 /**
@@ -399,12 +401,7 @@ export function enableEsmCompileCache(finder: FinderCore, log?: (message: string
   const api = Module as unknown as CompileCacheApi;
   if (typeof api.enableCompileCache !== 'function' || finder.meta.localCodeCache !== true) return;
   try {
-    let dir = cacheFolder(finder, false, ['esm']);
-    if (dir === undefined) {
-      const blobFolderExisted = cacheFolder(finder, false) !== undefined;
-      dir = cacheFolder(finder, true, ['esm'])!;
-      if (!blobFolderExisted) removeReplacedCaches(path.dirname(dir), log);
-    }
+    const dir = cacheFolder(finder, true, log, ['esm'])!;
     const result = api.enableCompileCache(dir);
     const status = Object.entries(api.constants?.compileCacheStatus ?? {}).find(([, code]) => code === result.status)?.[0];
     log?.(`ES module compile cache: ${status ?? result.status} (${result.directory ?? result.message ?? dir})`);
