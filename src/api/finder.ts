@@ -9,6 +9,7 @@ import { invalidNameReason } from '../format/names.js';
 import { PackedIndex } from '../format/reader.js';
 import { serializeResources, type WriterEntry } from '../format/writer.js';
 import { FinderError, type FinderOptions, RuntimeFinder } from '../runtime/finder.js';
+import { workerSourceCode } from '../runtime/runtime-script.js';
 import { oxpackVersion } from '../version.js';
 
 /** A packed entry as oxidize() returns it and indexedResources() gives it back. */
@@ -24,7 +25,7 @@ export class Finder extends RuntimeFinder {
     this.esmHooksUrl = new URL('../templates/esm-hooks.mjs', import.meta.url).href;
     // Worker threads of packed scripts start with the runtime entry, which sits beside it.
     const runtimeFile = new URL('../templates/main.cjs', import.meta.url);
-    this.runtimeSource = () => readFileSync(runtimeFile, 'utf8');
+    this.workerRuntime = () => workerSourceCode(readFileSync(runtimeFile, 'utf8'));
   }
 
   /**

@@ -127,7 +127,7 @@ export const Section = {
   assets: 20,
   codeCache: 21,
   paths: 22,
-  /** Optional, in the data region: build-time answers to literal require() specifiers (resolutions.ts). */
+  /** Optional, in the data region: build-time answers to literal require() and import specifiers (resolutions.ts). */
   resolutions: 128,
 } as const;
 export type SectionId = (typeof Section)[keyof typeof Section];

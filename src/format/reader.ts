@@ -327,8 +327,8 @@ export class PackedIndex {
   }
 
   /**
-   * The build's answers to literal require() specifiers (format/resolutions.ts), decoded as they are
-   * asked for; undefined when the blob has none.
+   * The build's answers to literal require() and import specifiers (format/resolutions.ts), decoded as
+   * they are asked for; undefined when the blob has none.
    */
   get resolutions(): Resolutions | undefined {
     if (this.resolutionTable === undefined) {

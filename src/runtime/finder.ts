@@ -191,15 +191,11 @@ export class RuntimeFinder extends FinderCore {
    */
   esmHooksUrl: string | undefined;
   /**
-   * The source of the runtime entry (dist/templates/main.cjs), which worker threads of packed scripts
-   * run first to install a finder of their own. Without it, workers start as Node starts them.
+   * Eval code that starts the runtime (dist/templates/main.cjs) in a worker thread of a packed script,
+   * which installs a finder of its own there: from a packed executable's SEA assets, with their code
+   * cache, or the runtime's source (runtime-script.ts). Without it, workers start as Node starts them.
    */
-  runtimeSource: (() => string) | undefined;
-  /**
-   * Eval code that starts the runtime in a worker from where this process found it (a packed
-   * executable's SEA assets, with their code cache), in place of the runtime's source.
-   */
-  runtimeLauncher: (() => string) | undefined;
+  workerRuntime: (() => string) | undefined;
 
   /**
    * Makes require(), import and fs serve packed paths from this finder. Idempotent; uninstall()

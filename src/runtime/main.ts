@@ -8,12 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { getAsset, getRawAsset, isSea } from 'node:sea';
+import { getRawAsset, isSea } from 'node:sea';
 import { RuntimeFinder } from './finder.js';
 import { debugLog } from './debug.js';
 import { VirtualRoot } from './virtual-root.js';
 import { WORKER_LAUNCH, type WorkerLaunch } from './worker-hooks.js';
-import { ASSET_KEY, LOADER_STATE, type LoaderState, RUNTIME_ASSET_KEY, workerLoaderCode } from './runtime-script.js';
+import { ASSET_KEY, LOADER_STATE, type LoaderState, workerLoaderCode, workerSourceCode } from './runtime-script.js';
 
 /** Exit status for a damaged executable or resources file (EX_SOFTWARE): distinct from what apps return. */
 export const EXIT_DAMAGED = 70;
@@ -113,8 +113,7 @@ function equip(finder: RuntimeFinder, entry: RuntimeEntry, sea: boolean): void {
     get: () =>
       (url ??= `data:text/javascript;base64,${Buffer.from(`${entry.esmHooksSource}\n//# sourceURL=oxpack-esm-hooks.mjs\n`).toString('base64')}`),
   });
-  finder.runtimeSource = sea ? () => getAsset(RUNTIME_ASSET_KEY, 'utf8') : () => readFileSync(entry.runtimeFile, 'utf8');
-  if (sea) finder.runtimeLauncher = workerLoaderCode;
+  finder.workerRuntime = sea ? workerLoaderCode : () => workerSourceCode(readFileSync(entry.runtimeFile, 'utf8'));
 }
 
 /** NODE_OPTIONS flags that would run other code inside the app, or let a debugger or profiler into it. */

@@ -2,7 +2,8 @@
  * The SEA assets of a packed executable, and how it starts the runtime bundle (dist/templates/main.cjs)
  * from them: templates/sea-loader.ts in the main thread, the eval code of worker threads
  * (workerLoaderCode), and templates/runtime-cache.ts once at build time to make the code cache. All
- * must compile the same script text under the same name, or V8 refuses the cache.
+ * must compile the same script text under the same name, or V8 refuses the cache. Without SEA assets
+ * (oxpack run, the library), workers run the runtime's source (workerSourceCode).
  */
 import type { Script } from 'node:vm';
 
@@ -81,6 +82,14 @@ function startRuntime(getRawAsset: (key: string) => ArrayBuffer, ScriptClass: ty
 /** Starts the runtime in the SEA main script (templates/sea-loader.ts). */
 export function startRuntimeFromAssets(getRawAsset: (key: string) => ArrayBuffer, ScriptClass: typeof Script, args: unknown[]): void {
   startRuntime(getRawAsset, ScriptClass, NAMES, args);
+}
+
+/**
+ * Eval code that runs the runtime bundle's `source` in a worker thread (oxpack run and the library,
+ * which have no SEA assets): compiled anew by every worker.
+ */
+export function workerSourceCode(source: string): string {
+  return `(function () {${source}\n})();\n//# sourceURL=${RUNTIME_SCRIPT_NAME}\n`;
 }
 
 /**

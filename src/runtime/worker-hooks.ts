@@ -34,7 +34,7 @@ export function installWorkerHooks(finder: RuntimeFinder): () => void {
 
   /** The eval code for a worker of `filename`, or undefined when Node should start it as usual. */
   const launchCode = (filename: unknown, options: Record<string, unknown> | undefined): string | undefined => {
-    if (options?.eval || !finder.runtimeSource) return undefined;
+    if (options?.eval || !finder.workerRuntime) return undefined;
     const source = finder.source;
     if (!source || source.kind === 'bytes') return undefined; // resources held only in this thread's memory
     let file: string;
@@ -49,8 +49,7 @@ export function installWorkerHooks(finder: RuntimeFinder): () => void {
     if (!finder.isScript(file)) return undefined; // a real file, or no packed script there: Node says so
     const launch: WorkerLaunch = { source, origin: finder.origin, root: finder.root.path, script: file };
     // One line before the runtime (when the code carries it), so that its stack lines keep their numbers.
-    const start = finder.runtimeLauncher?.() ?? `(function () {${finder.runtimeSource()}\n})();\n//# sourceURL=oxpack-runtime.cjs\n`;
-    return `globalThis[Symbol.for('oxpack.worker')] = ${JSON.stringify(launch)};${start}`;
+    return `globalThis[Symbol.for('oxpack.worker')] = ${JSON.stringify(launch)};${finder.workerRuntime()}`;
   };
 
   class Worker extends Original {

@@ -55,6 +55,24 @@ describe('packed paths under oxpack run', () => {
   });
 });
 
+describe('worker threads under oxpack run', () => {
+  // No SEA assets here: a worker of a packed script runs the runtime's source first (workerSourceCode).
+  let app: PackedApp;
+  const scenario = { name: 'threads', args: [] };
+  beforeAll(async () => {
+    app = await packFixture('threads', { entry: 'main.js', mode: 'resources', scenarios: [scenario] });
+  }, 120_000);
+  afterAll(() => app?.cleanup());
+
+  test('start packed scripts, CommonJS and ES modules, as under node', async () => {
+    const lines = (text: string) => text.split('\n').filter((l) => /^(cjs|esm|failing) worker /.test(l));
+    const expected = lines(app.node.get(scenario.name)!.stdout);
+    expect(expected).toHaveLength(3);
+    expect(expected.join('\n')).toContain('"result":42');
+    expect(lines((await app.run(scenario)).stdout)).toEqual(expected);
+  });
+});
+
 describe('requires answered by the build', () => {
   let app: PackedApp;
   const custom = { NODE_OPTIONS: '--conditions=oxpack-test' };
