@@ -28,16 +28,9 @@ const output = (name) => fileURLToPath(new URL(`../dist/templates/${name}`, impo
 
 // 1. The hooks module a module.register() thread loads (Node before 22.15): an ES module.
 await build({ ...common, entryPoints: [template('esm-hooks-thread.ts')], outfile: output('esm-hooks.mjs'), format: 'esm' });
-// 2. The runtime entry, carrying the hooks module's source for a data: URL (a packed executable has
-//    no files of its own to point the hooks thread at).
-const hooksSource = readFileSync(output('esm-hooks.mjs'), 'utf8');
-await build({
-  ...common,
-  entryPoints: [template('main.ts')],
-  outfile: output('main.cjs'),
-  format: 'cjs',
-  define: { OXPACK_ESM_HOOKS: JSON.stringify(hooksSource) },
-});
+// 2. The runtime entry. An executable carries the hooks module as a SEA asset of its own (a packed
+//    executable has no files to point the hooks thread at); `oxpack run` finds it beside main.cjs.
+await build({ ...common, entryPoints: [template('main.ts')], outfile: output('main.cjs'), format: 'cjs' });
 lightenBuiltinImports(output('main.cjs'));
 // 3. The main script of an executable, which compiles the runtime entry with its code cache.
 await build({ ...common, entryPoints: [template('sea-loader.ts')], outfile: output('sea-loader.cjs'), format: 'cjs' });
@@ -60,5 +53,15 @@ function lightenBuiltinImports(file) {
     return `__builtin(require(${name}))`;
   });
   if (count === 0 || !out.startsWith('"use strict";\n')) throw new Error(`${file}: esbuild's output changed; update lightenBuiltinImports`);
-  writeFileSync(file, out.replace('"use strict";\n', '"use strict";\nvar __builtin = (m) => ({ __proto__: m, default: m });\n'));
+  // node:module: the CommonJS Module class from the bundle's own module object, without loading the
+  // public module (src/builtins.ts, the one file of the runtime that imports node:module, says why).
+  const imports = out.split('require("node:module")').length - 1;
+  if (imports !== 1) throw new Error(`${file}: ${imports} imports of node:module; the runtime imports it in src/builtins.ts only`);
+  const prelude =
+    'var __builtin = (m) => ({ __proto__: m, default: m });\n' +
+    'var __cjsModule = () => {\n' +
+    '  const c = typeof module === "object" && module !== null ? module.constructor : undefined;\n' +
+    '  return typeof c === "function" && typeof c._load === "function" ? c : require("node:module");\n' +
+    '};\n';
+  writeFileSync(file, out.replace('require("node:module")', '__cjsModule()').replace('"use strict";\n', `"use strict";\n${prelude}`));
 }

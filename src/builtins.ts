@@ -1,12 +1,44 @@
 /**
  * Built-in modules loaded on first use instead of at start-up: a packed executable pays for loading
- * zlib or readline only when it decompresses an entry or reads lines. (process.getBuiltinModule
- * arrived in 20.16; createRequire works on every supported line, and built-ins resolve from anywhere.)
+ * zlib or readline only when it decompresses an entry or reads lines.
+ *
+ * node:module too. `require('node:module')` returns Node's CommonJS Module class once lib/module.js
+ * has attached the rest of the public API to it (register, registerHooks, enableCompileCache,
+ * constants, ...): loading that file cost every start about 0.17 ms (on Node 20 it loads the ES module
+ * loader and source maps with it), for an API the runtime needs only when packed code first uses ES
+ * modules. So the runtime takes the class as `cjsModule`, and the rest from publicModule() when used.
+ * In the runtime bundle, `cjsModule` comes from the bundle's own module object, an instance of the
+ * class (scripts/build.mjs, which keeps this the bundle's only import of node:module); elsewhere it is
+ * the public module, the very same object.
  */
-import Module from 'node:module';
+import NodeModule from 'node:module';
 
-const requireBuiltin = Module.createRequire('/');
+/** What Node's CommonJS loader itself puts on the Module class (the runtime's internals cast further). */
+export type CjsModuleClass = Pick<typeof NodeModule, 'builtinModules' | 'isBuiltin' | 'createRequire' | 'syncBuiltinESMExports'>;
 
+export const cjsModule: CjsModuleClass = NodeModule;
+
+/** The whole public node:module API, loaded on first call. */
+export function publicModule(): typeof NodeModule {
+  return builtin<typeof NodeModule>('node:module');
+}
+
+/** Whether Node `version` has module.registerHooks (22.15+, 23.5+), known without loading node:module. */
+export function hasRegisterHooks(version: string = process.version): boolean {
+  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 5) || (major === 22 && minor >= 15);
+}
+
+let requireBuiltin: NodeJS.Require | undefined;
+
+/**
+ * Built-in `name`: through process.getBuiltinModule (20.16+) where there is one, else a require made
+ * with createRequire() on first use (making it costs about 0.15 ms, which every start paid when it
+ * was made at load).
+ */
 export function builtin<T>(name: `node:${string}`): T {
+  const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (typeof getBuiltinModule === 'function') return getBuiltinModule(name) as T;
+  requireBuiltin ??= cjsModule.createRequire('/');
   return requireBuiltin(name) as T;
 }

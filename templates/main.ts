@@ -3,7 +3,4 @@
 // CommonJS with Node built-ins only (a SEA main script's require loads nothing else).
 import { runMain } from '../src/runtime/main.js';
 
-// Replaced at bundle time by the source of the module.register() hooks module (esm-hooks-thread.ts).
-declare const OXPACK_ESM_HOOKS: string;
-
-runMain({ esmHooksSource: OXPACK_ESM_HOOKS, runtimeFile: __filename });
+runMain({ runtimeFile: __filename });

@@ -4,6 +4,7 @@
  * that packed executables load, which never adds resources and so never needs the writer.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { type PackedMeta } from '../format/layout.js';
 import { invalidNameReason } from '../format/names.js';
 import { PackedIndex } from '../format/reader.js';
@@ -24,8 +25,8 @@ export class Finder extends RuntimeFinder {
     // The module.register() hooks thread (Node before 22.15) loads the bundled hooks module beside us.
     this.esmHooksUrl = new URL('../templates/esm-hooks.mjs', import.meta.url).href;
     // Worker threads of packed scripts start with the runtime entry, which sits beside it.
-    const runtimeFile = new URL('../templates/main.cjs', import.meta.url);
-    this.workerRuntime = () => workerSourceCode(readFileSync(runtimeFile, 'utf8'));
+    const runtimeFile = fileURLToPath(new URL('../templates/main.cjs', import.meta.url));
+    this.workerRuntime = () => workerSourceCode(readFileSync(runtimeFile, 'utf8'), runtimeFile);
   }
 
   /**

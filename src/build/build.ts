@@ -21,7 +21,7 @@ import { addCodeCaches, runtimeCodeCache } from './code-cache.js';
 import { mayCallImport, ResourceCollector, type FileInstall } from './collector.js';
 import { packageNameOf } from './packages.js';
 import { locateBlob } from '../format/locate.js';
-import { bootstrapPath, loaderPath, SENTINEL_FUSE, writeError, writeExecutable } from './sea.js';
+import { bootstrapPath, esmHooksPath, loaderPath, SENTINEL_FUSE, writeError, writeExecutable } from './sea.js';
 import { hostTarget, ignoresNodeOptions, probeTarget, resolveTarget, type TargetInfo } from './target.js';
 import { parseTargetSpec } from './target-spec.js';
 import { trace } from './trace.js';
@@ -374,6 +374,7 @@ function executableInputs(target: TargetInfo, codeCache: boolean, allowNodeOptio
   const binary = statSync(target.binary);
   return createHash('sha256')
     .update(readFileSync(bootstrapPath()))
+    .update(readFileSync(esmHooksPath()))
     .update(readFileSync(loaderPath()))
     .update(JSON.stringify([target.binary, binary.size, binary.mtimeMs, target.version, codeCache, allowNodeOptions]))
     .digest('hex')

@@ -17,7 +17,7 @@ import { OxpackError } from '../errors.js';
 import { atLeast, type TargetInfo } from './target.js';
 import type { PostjectJob } from './postject-worker.js';
 import { track, untrack } from './temp-files.js';
-import { ASSET_KEY, RUNTIME_ASSET_KEY, RUNTIME_CACHE_KEY } from '../runtime/runtime-script.js';
+import { ASSET_KEY, ESM_HOOKS_ASSET_KEY, RUNTIME_ASSET_KEY, RUNTIME_CACHE_KEY } from '../runtime/runtime-script.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +30,11 @@ export const SENTINEL_FUSE = ['NODE', 'SEA', 'FUSE', 'fce680ab2cc467b6e072b8b5df
 /** dist/templates/sea-loader.cjs: the main script of an executable, which compiles and runs the runtime. */
 export function loaderPath(): string {
   return path.join(path.dirname(bootstrapPath()), 'sea-loader.cjs');
+}
+
+/** dist/templates/esm-hooks.mjs: the module.register() hooks module (Node before 22.15), beside the runtime. */
+export function esmHooksPath(): string {
+  return path.join(path.dirname(bootstrapPath()), 'esm-hooks.mjs');
 }
 
 /** dist/templates/main.cjs of this package (the runtime entry), wherever this module runs from. */
@@ -99,10 +104,12 @@ async function runSeaConfig(
         // NODE_OPTIONS must not load code into the app or open a debugger on it: ignored where Node
         // honours this (older lines ignore the setting; the runtime then guards NODE_OPTIONS itself).
         ...(allowNodeOptions ? {} : { execArgvExtension: 'none' }),
-        // The runtime bundle the loader compiles (worker threads of packed scripts run it too), and its code cache.
+        // The runtime bundle the loader compiles (worker threads of packed scripts run it too), its
+        // code cache, and the hooks module it starts a thread with where Node has no registerHooks.
         assets: {
           [ASSET_KEY]: resourcesPath,
           [RUNTIME_ASSET_KEY]: bootstrapPath(),
+          [ESM_HOOKS_ASSET_KEY]: esmHooksPath(),
           ...(runtimeCache ? { [RUNTIME_CACHE_KEY]: cachePath } : {}),
         },
       }),

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { promisify } from 'node:util';
+import { hasRegisterHooks } from '../builtins.js';
 import { OxpackError } from '../errors.js';
 import { fetchNode, type FetchOptions } from './node-binaries.js';
 import { hostArch, hostOs, nodePlatform, type TargetSpec } from './target-spec.js';
@@ -53,11 +54,6 @@ export function atLeast(version: string, min: readonly [number, number, number])
   return true;
 }
 
-function hasSyncHooks(version: string): boolean {
-  const [major] = parseVersion(version);
-  return major === 22 ? atLeast(version, [22, 15, 0]) : atLeast(version, [23, 5, 0]);
-}
-
 /** Syntax detection for untyped .js shipped unflagged in 22.7 and was backported to 20.19. */
 function detectsModules(version: string): boolean {
   const [major] = parseVersion(version);
@@ -93,7 +89,7 @@ export function hostTarget(): TargetInfo {
     arch: process.arch,
     requireModule: Boolean((process.features as { require_module?: boolean }).require_module),
     detectModule: detectsModules(process.version),
-    syncHooks: hasSyncHooks(process.version),
+    syncHooks: hasRegisterHooks(process.version),
     builtins: builtinModules.filter((m) => !m.startsWith('node:')),
     isHost: true,
     blobBinary: realpathSync(process.execPath),
@@ -130,7 +126,7 @@ export async function probeTarget(binary: string): Promise<TargetInfo> {
     arch: info.arch,
     requireModule: info.requireModule,
     detectModule: detectsModules(info.version),
-    syncHooks: hasSyncHooks(info.version),
+    syncHooks: hasRegisterHooks(info.version),
     builtins: info.builtins.filter((m) => !m.startsWith('node:')),
     isHost: false,
     blobBinary: real,

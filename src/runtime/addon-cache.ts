@@ -18,8 +18,9 @@
  * <cache>/addons/<hash>, Node binaries fetched for builds to <cache>/node.
  */
 import fs from 'node:fs';
-import os from 'node:os';
+import type os from 'node:os';
 import path from 'node:path';
+import { builtin } from '../builtins.js';
 import { userCacheDir } from '../cache-location.js';
 import { Kind } from '../format/layout.js';
 import type { FinderCore } from './finder.js';
@@ -108,7 +109,7 @@ export class AddonCache {
       ownFolders(base, ['addons', this.finder.index.hash.slice(0, 32)]);
       this.folder = folder;
     } catch (err) {
-      const temp = real.mkdtempSync(path.join(os.tmpdir(), 'oxpack-addons-'));
+      const temp = real.mkdtempSync(path.join(builtin<typeof os>('node:os').tmpdir(), 'oxpack-addons-'));
       process.once('exit', () => {
         try {
           real.rmSync(temp, { recursive: true, force: true });

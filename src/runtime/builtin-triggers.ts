@@ -9,7 +9,7 @@
  *   the start of the hooks thread (module.register), after which any import may name the module;
  * - getters the caller adds (fs.promises) with watchGetter().
  */
-import Module from 'node:module';
+import { cjsModule } from '../builtins.js';
 
 type Patch = () => void;
 
@@ -23,7 +23,7 @@ export class BuiltinTriggers {
   private readonly undo: (() => void)[] = [];
 
   constructor() {
-    const M = Module as unknown as ModuleLoad;
+    const M = cjsModule as unknown as ModuleLoad;
     const original = M._load;
     const pending = this.pending;
     const fire = (id: string): void => this.fire(id);

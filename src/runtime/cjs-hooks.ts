@@ -7,7 +7,7 @@
  * folders only, never in a node_modules folder that happens to sit beside the executable, unless the
  * package was declared external at build time.
  */
-import Module from 'node:module';
+import { cjsModule, hasRegisterHooks } from '../builtins.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -53,7 +53,7 @@ export function processConditions(): ReturnType<typeof defaultConditions> {
   });
   return defaultConditions({
     requireModule: Boolean((process.features as { require_module?: boolean }).require_module),
-    packedRequireEsm: typeof (Module as { registerHooks?: unknown }).registerHooks === 'function',
+    packedRequireEsm: hasRegisterHooks(),
     addons: !argv.includes('--no-addons'),
     user,
   });
@@ -81,7 +81,7 @@ export function installCjsHooks(
   ensureEsm: () => void = () => undefined,
   deferredImport?: () => symbol,
 ): () => void {
-  const M = Module as unknown as ModuleStatics;
+  const M = cjsModule as unknown as ModuleStatics;
   const root = finder.root;
   const index = finder.index;
   const conditions = processConditions();
@@ -124,7 +124,7 @@ export function installCjsHooks(
   };
 
   M._resolveFilename = function (this: unknown, request, parent, isMain, options) {
-    if (typeof request !== 'string' || request.startsWith('node:') || Module.isBuiltin(request)) {
+    if (typeof request !== 'string' || request.startsWith('node:') || cjsModule.isBuiltin(request)) {
       return originalResolve.call(this, request, parent, isMain, options);
     }
     const parentPath = typeof parent?.filename === 'string' ? parent.filename : undefined;

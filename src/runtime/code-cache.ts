@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { murmur3 } from '../format/checksum.js';
-import Module from 'node:module';
+import { cjsModule, publicModule } from '../builtins.js';
 import path from 'node:path';
 import vm from 'node:vm';
 import { userCacheDir } from '../cache-location.js';
@@ -65,7 +65,7 @@ export function codeCacheKeepsNames(nodeVersion: string): boolean {
 
 /** The require() a module gets, as Node's makeRequireFunction builds it. */
 function makeRequire(mod: ModuleLike): NodeJS.Require {
-  const M = Module as unknown as ModuleStatics;
+  const M = cjsModule as unknown as ModuleStatics;
   const require = function require(id: string): unknown {
     return mod.require(id);
   } as NodeJS.Require;
@@ -398,7 +398,7 @@ interface CompileCacheApi {
  * a directory the app or NODE_COMPILE_CACHE chose first is left as it is.
  */
 export function enableEsmCompileCache(finder: FinderCore, log?: (message: string) => void): void {
-  const api = Module as unknown as CompileCacheApi;
+  const api = publicModule() as unknown as CompileCacheApi;
   if (typeof api.enableCompileCache !== 'function' || finder.meta.localCodeCache !== true) return;
   try {
     const dir = cacheFolder(finder, true, log, ['esm'])!;

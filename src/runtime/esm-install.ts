@@ -4,10 +4,10 @@
  * their own, which indexes the same resources (from the SEA asset, the resources file, or a copy of the
  * bytes) and answers from there.
  */
-import Module from 'node:module';
+import { hasRegisterHooks, publicModule } from '../builtins.js';
 import vm from 'node:vm';
 import type { RuntimeFinder } from './finder.js';
-import { debugLog } from './debug.js';
+import { debugLog, sinceStart } from './debug.js';
 import { enableEsmCompileCache } from './code-cache.js';
 import { createEsmHooks } from './esm-hooks.js';
 import type { FinderHost } from './host.js';
@@ -43,9 +43,10 @@ export interface EsmHooksHandle {
  * @param triggers built-in patches waiting for their module's first use: an import of it runs them.
  */
 export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, triggers?: BuiltinTriggers): EsmHooksHandle {
-  const api = Module as unknown as ModuleHooksApi;
+  // node:module's API is loaded with the hooks, not at start (builtins.ts).
+  const api = (): ModuleHooksApi => publicModule() as unknown as ModuleHooksApi;
   const external = new Set((finder.meta.external as string[] | undefined) ?? []);
-  if (typeof api.registerHooks === 'function') {
+  if (hasRegisterHooks()) {
     // In-thread hooks cost next to nothing to install, but once they are, every require() passes
     // through them too (Node turns each into a URL and back): about 8 ms of ESLint's start on Node 24.
     // So they are installed when packed code first needs the ES module loader, as the hooks thread of
@@ -61,8 +62,8 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
             return hooks.resolve(specifier, context, next);
           }
         : hooks.resolve;
-      handle = api.registerHooks!({ resolve, load: hooks.load });
-      debugLog('timing')?.(`ES module hooks registered at ${performance.now().toFixed(1)} ms`);
+      handle = api().registerHooks!({ resolve, load: hooks.load });
+      debugLog('timing')?.(`ES module hooks registered at ${sinceStart().toFixed(1)} ms`);
       const log = debugLog('resolve');
       if (log) {
         process.once('exit', () =>
@@ -73,8 +74,7 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
     const deferredImport = DEFAULT_LOADER_WARNS ? deferUntilFirstImport(ensure) : undefined;
     return { ensure, uninstall: () => handle?.deregister(), ...(deferredImport ? { deferredImport } : {}) };
   }
-  const register = api.register;
-  if (typeof register !== 'function' || !finder.source) return { ensure: () => undefined, uninstall: () => undefined };
+  if (!finder.source) return { ensure: () => undefined, uninstall: () => undefined };
   // A hooks thread costs tens of milliseconds and megabytes of memory on every start, so it is started
   // only when packed code first needs the ES module loader: an ES module, or code that calls import().
   let registered = false;
@@ -85,7 +85,8 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
     // The hooks thread resolves imports where this thread cannot see them: patch every built-in now.
     triggers?.fireAll();
     const url = finder.esmHooksUrl; // built on first use (runtime/main.ts)
-    if (!url) return;
+    const moduleApi = api();
+    if (!url || typeof moduleApi.register !== 'function') return;
     // While Node's ESM translator has not been loaded yet, it will read CommonJS sources (and detect
     // their named exports and re-exports) with the fs the overlay patched: let it, so that CommonJS
     // imported from ESM is loaded by the CommonJS loader with the usual require semantics.
@@ -98,9 +99,9 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
       external: [...external],
       commonjsWithoutSource: !translatorLoaded,
     };
-    const started = performance.now();
-    register.call(Module, url, { data });
-    debugLog('timing')?.(`ES module hooks thread started in ${(performance.now() - started).toFixed(1)} ms`);
+    const started = sinceStart();
+    moduleApi.register(url, { data });
+    debugLog('timing')?.(`ES module hooks thread started in ${(sinceStart() - started).toFixed(1)} ms`);
   };
   // Hooks registered with module.register() cannot be removed.
   const deferredImport = deferUntilFirstImport(ensure);

@@ -4,12 +4,12 @@
  * install() the hooks that make require, import and fs serve packed paths from it.
  */
 import { readFileSync } from 'node:fs';
-import Module from 'node:module';
 import path from 'node:path';
 import { Kind, type PackedMeta } from '../format/layout.js';
 import { type IndexOptions, PackedIndex } from '../format/reader.js';
 import { installFinder } from './install.js';
-import { debugLog } from './debug.js';
+import { cjsModule } from '../builtins.js';
+import { debugLog, sinceStart } from './debug.js';
 import { VirtualRoot } from './virtual-root.js';
 
 export interface FinderOptions {
@@ -225,9 +225,9 @@ export class RuntimeFinder extends FinderCore {
     const entry = script;
     if (entry === undefined) throw new FinderError('the packed resources name no entry point');
     this.install();
-    debugLog('timing')?.(`finder installed at ${performance.now().toFixed(1)} ms`);
+    debugLog('timing')?.(`finder installed at ${sinceStart().toFixed(1)} ms`);
     process.argv = [process.argv[0]!, entry, ...args];
-    return (Module as unknown as { _load(request: string, parent: null, isMain: boolean): unknown })._load(entry, null, true);
+    return (cjsModule as unknown as { _load(request: string, parent: null, isMain: boolean): unknown })._load(entry, null, true);
   }
 }
 

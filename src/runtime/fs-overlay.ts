@@ -6,15 +6,14 @@
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import type readline from 'node:readline';
-import { builtin } from '../builtins.js';
+import { builtin, cjsModule } from '../builtins.js';
 import { fsError } from './fs-errors.js';
 import { pathArgument } from './virtual-root.js';
 import { isWriteFlag, type VirtualFs } from './vfs.js';
 import type { BuiltinTriggers } from './builtin-triggers.js';
-import { debugLog } from './debug.js';
+import { debugLog, sinceStart } from './debug.js';
 
 type Fn = (...args: any[]) => any;
 type Encoding = BufferEncoding | 'buffer' | null | undefined;
@@ -354,8 +353,8 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
   const patchPromises = (): void => {
     const promises = fs.promises as unknown as Record<string, Fn>;
     for (const [name, make] of promiseOperations) replace(promises, name, make);
-    syncBuiltinESMExports();
-    debugLog('timing')?.(`fs/promises patched at ${performance.now().toFixed(1)} ms`);
+    cjsModule.syncBuiltinESMExports();
+    debugLog('timing')?.(`fs/promises patched at ${sinceStart().toFixed(1)} ms`);
   };
   if (triggers) {
     triggers.on(['fs/promises'], patchPromises);
@@ -364,10 +363,10 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
     patchPromises();
   }
 
-  syncBuiltinESMExports();
+  cjsModule.syncBuiltinESMExports();
   return () => {
     for (const undo of restore.reverse()) undo();
-    syncBuiltinESMExports();
+    cjsModule.syncBuiltinESMExports();
   };
 }
 

@@ -4,7 +4,7 @@
  * may require a packed one).
  */
 import fs from 'node:fs';
-import { builtinModules } from 'node:module';
+import { cjsModule } from '../builtins.js';
 import path from 'node:path';
 import { Kind } from '../format/layout.js';
 import { type PackageConfig, parsePackageConfig, type ResolverHost, Stat } from '../resolver/host.js';
@@ -19,7 +19,7 @@ const real = {
 
 export class FinderHost implements ResolverHost {
   private readonly packages = new Map<string, PackageConfig | undefined>();
-  private readonly builtins = new Set(builtinModules.filter((m) => !m.startsWith('node:')));
+  private readonly builtins = new Set(cjsModule.builtinModules.filter((m) => !m.startsWith('node:')));
 
   constructor(private readonly finder: FinderCore) {}
 

@@ -5,7 +5,7 @@
  */
 import { installAddonHooks } from './addon-hooks.js';
 import { BuiltinTriggers } from './builtin-triggers.js';
-import { debugLog } from './debug.js';
+import { debugLog, sinceStart } from './debug.js';
 import { installCjsHooks } from './cjs-hooks.js';
 import { installEsmHooks } from './esm-install.js';
 import type { RuntimeFinder } from './finder.js';
@@ -21,14 +21,14 @@ export function installFinder(finder: RuntimeFinder): () => void {
   const triggers = new BuiltinTriggers();
   const host = new FinderHost(finder);
   const undoFs = installFsOverlay(new VirtualFs(finder), triggers);
-  timing?.(`fs overlay installed at ${performance.now().toFixed(1)} ms`);
+  timing?.(`fs overlay installed at ${sinceStart().toFixed(1)} ms`);
   const esm = installEsmHooks(finder, host, triggers);
   const undoCjs = installCjsHooks(finder, host, esm.ensure, esm.deferredImport);
-  timing?.(`module hooks installed at ${performance.now().toFixed(1)} ms`);
+  timing?.(`module hooks installed at ${sinceStart().toFixed(1)} ms`);
   const undo = [undoFs, undoCjs, esm.uninstall, installAddonHooks(finder), () => triggers.uninstall()];
   triggers.on(['worker_threads'], () => {
     undo.push(installWorkerHooks(finder));
-    timing?.(`worker_threads patched at ${performance.now().toFixed(1)} ms`);
+    timing?.(`worker_threads patched at ${sinceStart().toFixed(1)} ms`);
   });
 
   return () => {

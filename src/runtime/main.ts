@@ -8,26 +8,28 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { getRawAsset, isSea } from 'node:sea';
 import { RuntimeFinder } from './finder.js';
-import { debugLog } from './debug.js';
+import { debugLog, sinceStart } from './debug.js';
 import { VirtualRoot } from './virtual-root.js';
 import { WORKER_LAUNCH, type WorkerLaunch } from './worker-hooks.js';
-import { ASSET_KEY, LOADER_STATE, type LoaderState, workerLoaderCode, workerSourceCode } from './runtime-script.js';
+import { ASSET_KEY, ESM_HOOKS_ASSET_KEY, LOADER_STATE, type LoaderState, workerLoaderCode, workerSourceCode } from './runtime-script.js';
 
 /** Exit status for a damaged executable or resources file (EX_SOFTWARE): distinct from what apps return. */
 export const EXIT_DAMAGED = 70;
 
 export interface RuntimeEntry {
-  /** Source of the module.register() hooks module (Node before 22.15), loaded from a data: URL. */
-  esmHooksSource: string;
-  /** Path of this runtime's bundle when it runs from a file (`oxpack run`). */
+  /**
+   * Path of this runtime's bundle when it runs from a file (`oxpack run`); the module.register() hooks
+   * module (esm-hooks.mjs) lies beside it.
+   */
   runtimeFile: string;
 }
 
 export function runMain(entry: RuntimeEntry): void {
   const timing = debugLog('timing');
-  const now = performance.now();
+  const now = sinceStart();
   const launch = (globalThis as Record<symbol, WorkerLaunch | undefined>)[WORKER_LAUNCH];
   // What the SEA loader (or a worker's launch code) found when it compiled this runtime.
   const loader = (globalThis as Record<symbol, LoaderState | undefined>)[LOADER_STATE];
@@ -60,7 +62,7 @@ export function runMain(entry: RuntimeEntry): void {
     }
     if (finder.entryPath === undefined) throw new Error('it names no entry point');
     if (finder.meta.verifyData) finder.index.verifyHashes();
-    timing?.(`indexed at ${performance.now().toFixed(1)} ms`);
+    timing?.(`indexed at ${sinceStart().toFixed(1)} ms`);
   } catch (err) {
     const what = sea
       ? `${path.basename(execPath)}: the application packed in this executable is damaged`
@@ -105,15 +107,20 @@ function runWorker(entry: RuntimeEntry, launch: WorkerLaunch): void {
 }
 
 function equip(finder: RuntimeFinder, entry: RuntimeEntry, sea: boolean): void {
-  // Made when a module.register() hooks thread is started (Node before 22.15), not at every start.
-  // The sourceURL names the module in stack traces, which would otherwise print the whole data: URL.
+  // Made when a module.register() hooks thread is started (Node before 22.15), not at every start. An
+  // executable has no file to point the thread at: the module's source (a SEA asset) goes in a data:
+  // URL, whose sourceURL names it in stack traces that would otherwise print the whole URL.
   let url: string | undefined;
   Object.defineProperty(finder, 'esmHooksUrl', {
     configurable: true,
-    get: () =>
-      (url ??= `data:text/javascript;base64,${Buffer.from(`${entry.esmHooksSource}\n//# sourceURL=oxpack-esm-hooks.mjs\n`).toString('base64')}`),
+    get: () => (url ??= sea ? esmHooksDataUrl() : pathToFileURL(path.join(path.dirname(entry.runtimeFile), 'esm-hooks.mjs')).href),
   });
-  finder.workerRuntime = sea ? workerLoaderCode : () => workerSourceCode(readFileSync(entry.runtimeFile, 'utf8'));
+  finder.workerRuntime = sea ? workerLoaderCode : () => workerSourceCode(readFileSync(entry.runtimeFile, 'utf8'), entry.runtimeFile);
+}
+
+function esmHooksDataUrl(): string {
+  const source = Buffer.from(getRawAsset(ESM_HOOKS_ASSET_KEY) as ArrayBuffer).toString('utf8');
+  return `data:text/javascript;base64,${Buffer.from(`${source}\n//# sourceURL=oxpack-esm-hooks.mjs\n`).toString('base64')}`;
 }
 
 /** NODE_OPTIONS flags that would run other code inside the app, or let a debugger or profiler into it. */

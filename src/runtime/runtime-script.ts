@@ -13,6 +13,12 @@ export const ASSET_KEY = 'oxpack';
 export const RUNTIME_ASSET_KEY = 'oxpack-runtime';
 /** The SEA asset holding the V8 code cache of the runtime bundle, when the build could make one. */
 export const RUNTIME_CACHE_KEY = 'oxpack-runtime-cache';
+/**
+ * The SEA asset holding the module.register() hooks module (dist/templates/esm-hooks.mjs), which Node
+ * before 22.15 runs in a thread of its own: read only then. Carried inside the runtime bundle, its 80
+ * kB made every start decode and deserialize a third more runtime (about 0.2 ms).
+ */
+export const ESM_HOOKS_ASSET_KEY = 'oxpack-esm-hooks';
 /** The runtime's file name in stack traces. Fixed: Node 20's V8 keeps the name a cache was made under. */
 export const RUNTIME_SCRIPT_NAME = 'oxpack-runtime.cjs';
 
@@ -30,7 +36,7 @@ export interface LoaderState {
   import: (specifier: string) => Promise<unknown>;
   /** What V8 made of the runtime's code cache. */
   cache: 'used' | 'rejected' | 'none';
-  /** performance.now() when the start began, and once the runtime was compiled. */
+  /** Milliseconds since the process started (debug.ts sinceStart) when the start began, and once the runtime was compiled. */
   started: number;
   compiled: number;
 }
@@ -59,7 +65,7 @@ const NAMES: StartNames = {
  * __dirname). Uses nothing but its parameters and globals: its text is also a worker's eval code.
  */
 function startRuntime(getRawAsset: (key: string) => ArrayBuffer, ScriptClass: typeof Script, names: StartNames, args: unknown[]): void {
-  const started = performance.now();
+  const started = process.uptime() * 1e3;
   let cachedData: Buffer | undefined;
   try {
     cachedData = Buffer.from(getRawAsset(names.cache));
@@ -73,7 +79,7 @@ function startRuntime(getRawAsset: (key: string) => ArrayBuffer, ScriptClass: ty
     import: (specifier) => import(specifier),
     cache: !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used',
     started,
-    compiled: performance.now(),
+    compiled: process.uptime() * 1e3,
   };
   (globalThis as Record<symbol, unknown>)[Symbol.for(names.state)] = state;
   (script.runInThisContext() as (...a: unknown[]) => void)(...args);
@@ -85,11 +91,12 @@ export function startRuntimeFromAssets(getRawAsset: (key: string) => ArrayBuffer
 }
 
 /**
- * Eval code that runs the runtime bundle's `source` in a worker thread (oxpack run and the library,
- * which have no SEA assets): compiled anew by every worker.
+ * Eval code that runs the runtime bundle's `source`, read from `file`, in a worker thread (oxpack run
+ * and the library, which have no SEA assets): compiled anew by every worker. The bundle's __filename
+ * is `file`, as in the main thread (it finds the hooks module and its own source beside it).
  */
-export function workerSourceCode(source: string): string {
-  return `(function () {${source}\n})();\n//# sourceURL=${RUNTIME_SCRIPT_NAME}\n`;
+export function workerSourceCode(source: string, file: string): string {
+  return `(function (__filename) {${source}\n})(${JSON.stringify(file)});\n//# sourceURL=${RUNTIME_SCRIPT_NAME}\n`;
 }
 
 /**

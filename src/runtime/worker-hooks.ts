@@ -6,10 +6,9 @@
  * the worker's argv, workerData and options untouched.
  */
 import path from 'node:path';
-import { syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type workerThreadsModule from 'node:worker_threads';
-import { builtin } from '../builtins.js';
+import { builtin, cjsModule } from '../builtins.js';
 import type { ResourceSource, RuntimeFinder } from './finder.js';
 
 /** What the runtime needs in a worker to find the resources and the script to run. */
@@ -61,9 +60,9 @@ export function installWorkerHooks(finder: RuntimeFinder): () => void {
   }
 
   exportsObject.Worker = Worker;
-  syncBuiltinESMExports();
+  cjsModule.syncBuiltinESMExports();
   return () => {
     exportsObject.Worker = Original;
-    syncBuiltinESMExports();
+    cjsModule.syncBuiltinESMExports();
   };
 }
