@@ -1,7 +1,7 @@
 /**
  * The per-user cache folder, shared by the build (Node binaries) and the runtime (extracted addons):
- * $OXPACK_CACHE_DIR, else the platform's cache location. Kept free of other imports: the runtime
- * bundle carries it.
+ * $OXPACK_CACHE_DIR, else the platform's cache location. It imports nothing of oxpack but
+ * builtins.ts: the runtime bundle carries it.
  */
 import type os from 'node:os';
 import path from 'node:path';

@@ -1,4 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
+import NodeModule from 'node:module';
+import { hasRegisterHooks } from '../../src/builtins.js';
 import { OxpackError } from '../../src/errors.js';
 import { parseTargetSpec } from '../../src/build/target-spec.js';
 
@@ -39,5 +41,17 @@ describe('parseTargetSpec', () => {
     }
     expect(parseTargetSpec('node20.12.0').version).toBe('20.12.0');
     expect(parseTargetSpec('node20').version).toBe('20');
+  });
+});
+
+describe('hasRegisterHooks', () => {
+  test('module.registerHooks arrived in 22.15 and 23.5', () => {
+    const versions = ['v20.20.2', 'v22.14.0', 'v22.15.0', 'v23.4.0', 'v23.5.0', 'v24.0.0', '26.1.0'];
+    expect(versions.map((v) => hasRegisterHooks(v))).toEqual([false, false, true, false, true, true, true]);
+  });
+
+  test('matches the Node running the tests', () => {
+    const api = typeof (NodeModule as { registerHooks?: unknown }).registerHooks === 'function';
+    expect(hasRegisterHooks()).toBe(api);
   });
 });
