@@ -1,5 +1,5 @@
 /**
- * The packed resources format, version 2: constants shared by the writer (build time) and the reader
+ * The packed resources format, version 3: constants shared by the writer (build time) and the reader
  * (run time). docs/format.md is the specification; keep the two in step.
  *
  * Everything is little-endian. Offsets and lengths are u32: postject loads the whole executable into a
@@ -8,7 +8,7 @@
 
 /** "\x89OXPACK\n": the high byte and the newline catch text-mode transfers, as PNG's magic does. */
 export const MAGIC = Uint8Array.of(0x89, 0x4f, 0x58, 0x50, 0x41, 0x43, 0x4b, 0x0a);
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 /** Fixed header; the section table follows it directly. */
 export const HEADER_SIZE = 104;
@@ -102,8 +102,23 @@ export const Flag = {
    * then start the hooks thread at the first import() call instead of when the module loads.
    */
   importExpressionsOnly: 8,
+  /**
+   * A CommonJS module stored inside the text it compiles as: SCRIPT_HEAD directly before its data and
+   * SCRIPT_TAIL directly after (in its section, outside the entry's own range). The runtime compiles
+   * that one view of the blob; otherwise it copies the module into a new buffer between the two first,
+   * which cost tsc --version about 2.5 ms of its start (6 MB of fresh memory) and ESLint about 1 ms.
+   */
+  scriptWrapped: 16,
 } as const;
-export const KNOWN_FLAGS = Flag.executable | Flag.filesystemRelative | Flag.dynamicImport | Flag.importExpressionsOnly;
+export const KNOWN_FLAGS = Flag.executable | Flag.filesystemRelative | Flag.dynamicImport | Flag.importExpressionsOnly | Flag.scriptWrapped;
+
+/**
+ * A CommonJS module's script text is SCRIPT_HEAD + its source + SCRIPT_TAIL: a function expression
+ * of Node's five module parameters whose body starts on the second line (compiled with line offset
+ * -1, so that stack traces show the file's own lines and columns; runtime/code-cache.ts).
+ */
+export const SCRIPT_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
+export const SCRIPT_TAIL = '\n})';
 
 export const Compression = { none: 0, brotli: 1, gzip: 2 } as const;
 export type CompressionCode = (typeof Compression)[keyof typeof Compression];

@@ -56,6 +56,8 @@ import {
   Section,
   SECTION_NAMES,
   SECTION_RECORD_SIZE,
+  SCRIPT_HEAD,
+  SCRIPT_TAIL,
 } from './layout.js';
 
 export type Verification = 'trusted' | 'none' | 'checksum' | 'index' | 'full';
@@ -78,6 +80,10 @@ export interface IndexOptions {
 const SLASH = 0x2f;
 const DOT = 0x2e;
 const MAX_SECTIONS = 64;
+const SCRIPT_HEAD_BYTES = Buffer.from(SCRIPT_HEAD, 'latin1');
+const SCRIPT_TAIL_BYTES = Buffer.from(SCRIPT_TAIL, 'latin1');
+const SCRIPT_HEAD_LENGTH = SCRIPT_HEAD_BYTES.length;
+const SCRIPT_TAIL_LENGTH = SCRIPT_TAIL_BYTES.length;
 
 interface SectionView {
   start: number;
@@ -242,6 +248,19 @@ export class PackedIndex {
   /** A module that calls import() only through import() expressions in its own code. */
   importsInExpressionsOnly(i: number): boolean {
     return (this.entries[i * ENTRY_RECORD_SIZE + E_FLAGS]! & Flag.importExpressionsOnly) !== 0;
+  }
+
+  /**
+   * The text a CommonJS module compiles as (SCRIPT_HEAD, its source, SCRIPT_TAIL) as one view of the
+   * blob, when the build stored it so (Flag.scriptWrapped); undefined otherwise.
+   */
+  scriptText(i: number): Buffer | undefined {
+    const rec = i * ENTRY_RECORD_SIZE;
+    if ((this.entries[rec + E_FLAGS]! & Flag.scriptWrapped) === 0) return undefined;
+    const section = this.sections.get(Section.sources)!;
+    const off = section.start + this.entries.readUInt32LE(rec + E_DATA_OFFSET);
+    const len = this.entries.readUInt32LE(rec + E_DATA_LENGTH);
+    return this.buffer.subarray(off - SCRIPT_HEAD_LENGTH, off + len + SCRIPT_TAIL_LENGTH);
   }
 
   compression(i: number): CompressionName {
@@ -417,6 +436,21 @@ export class PackedIndex {
       const sectionLen = sectionLength[sectionId]!;
       if (dataLen > 0 && (dataOff > sectionLen || dataLen > sectionLen - dataOff)) {
         throw new FormatError(`${label(i)}: its data is out of range of the ${SECTION_NAMES[sectionId]} section`);
+      }
+      if (flags & Flag.scriptWrapped) {
+        if (kind !== Kind.commonjs || relative || compression !== Compression.none || dataLen === 0) {
+          throw new FormatError(`${label(i)}: only a stored, uncompressed CommonJS module can be flagged as wrapped in its script`);
+        }
+        // The runtime compiles the bytes around the module as code: they must be the wrapper exactly.
+        const at = this.sections.get(sectionId)!.start + dataOff;
+        if (
+          dataOff < SCRIPT_HEAD_LENGTH ||
+          sectionLen - dataOff - dataLen < SCRIPT_TAIL_LENGTH ||
+          this.buffer.compare(SCRIPT_HEAD_BYTES, 0, SCRIPT_HEAD_LENGTH, at - SCRIPT_HEAD_LENGTH, at) !== 0 ||
+          this.buffer.compare(SCRIPT_TAIL_BYTES, 0, SCRIPT_TAIL_LENGTH, at + dataLen, at + dataLen + SCRIPT_TAIL_LENGTH) !== 0
+        ) {
+          throw new FormatError(`${label(i)}: flagged as wrapped in its script, but the bytes around it are not the wrapper`);
+        }
       }
       const size = w[r + W_SIZE]!;
       if (compression === Compression.none && !special && !relative && size !== dataLen) {

@@ -44,6 +44,8 @@ import {
   Section,
   SECTION_RECORD_SIZE,
   type SectionId,
+  SCRIPT_HEAD,
+  SCRIPT_TAIL,
 } from './layout.js';
 import { indexChecksum } from './checksum.js';
 import { invalidNameReason, parentName } from './names.js';
@@ -76,6 +78,8 @@ export class WriterError extends Error {
 
 const MAX_U32 = 0xffff_ffff;
 const encoder = new TextEncoder();
+const SCRIPT_HEAD_BYTES = encoder.encode(SCRIPT_HEAD);
+const SCRIPT_TAIL_BYTES = encoder.encode(SCRIPT_TAIL);
 
 interface Pending {
   name: string;
@@ -84,7 +88,7 @@ interface Pending {
   flags: number;
   compression: number;
   size: number;
-  payload: Uint8Array; // what gets stored in the data section
+  payload: Uint8Array; // what gets stored in the data section (with the script text around a wrapped module)
   codeCache?: Uint8Array;
   children?: number[]; // directories: entry indices, filled after sorting
 }
@@ -219,6 +223,11 @@ function pendingFile(entry: WriterEntry): Pending {
         compression = Compression[entry.compression];
       }
     }
+    // A module that starts with a hashbang is not: its script text comments the "#!" out.
+    if (kind === Kind.commonjs && compression === Compression.none && data.length > 0 && !(data[0] === 0x23 && data[1] === 0x21)) {
+      payload = Buffer.concat([SCRIPT_HEAD_BYTES, data, SCRIPT_TAIL_BYTES]);
+      flags |= Flag.scriptWrapped;
+    }
   }
   if (size > MAX_U32 || payload.length > MAX_U32) throw new WriterError(`entry "${entry.name}" is larger than 4 GiB`);
   return {
@@ -293,7 +302,13 @@ function layout(pending: Pending[], meta: PackedMeta, resolutions: Buffer | unde
     const nameOffset = names.add(p.nameBytes);
     const sectionId = dataSectionFor(p.kind as never, p.flags);
     const section = sectionId === Section.dirs ? dirs : data.get(sectionId)!;
-    const dataOffset = section.add(p.payload);
+    let dataOffset = section.add(p.payload);
+    let dataLength = p.payload.length;
+    if (p.flags & Flag.scriptWrapped) {
+      // The entry's range is the module's own bytes, inside its script text.
+      dataOffset += SCRIPT_HEAD_BYTES.length;
+      dataLength -= SCRIPT_HEAD_BYTES.length + SCRIPT_TAIL_BYTES.length;
+    }
     const cacheOffset = p.codeCache ? data.get(Section.codeCache)!.add(p.codeCache) : 0;
     entries.writeUInt32LE(nameOffset, rec + E_NAME_OFFSET);
     entries.writeUInt32LE(p.nameBytes.length, rec + E_NAME_LENGTH);
@@ -301,7 +316,7 @@ function layout(pending: Pending[], meta: PackedMeta, resolutions: Buffer | unde
     entries.writeUInt8(p.flags, rec + E_FLAGS);
     entries.writeUInt8(p.compression, rec + E_COMPRESSION);
     entries.writeUInt32LE(dataOffset, rec + E_DATA_OFFSET);
-    entries.writeUInt32LE(p.payload.length, rec + E_DATA_LENGTH);
+    entries.writeUInt32LE(dataLength, rec + E_DATA_LENGTH);
     entries.writeUInt32LE(p.size, rec + E_SIZE);
     entries.writeUInt32LE(cacheOffset, rec + E_CACHE_OFFSET);
     entries.writeUInt32LE(p.codeCache?.length ?? 0, rec + E_CACHE_LENGTH);

@@ -16,7 +16,7 @@ import { CjsResolver, isRelative, NODE_EXTENSIONS } from '../resolver/cjs.js';
 import { conditionsKey, defaultConditions } from '../resolver/conditions.js';
 import { moduleNotFound, nodeError } from '../resolver/errors.js';
 import { parsePackageName } from '../resolver/esm.js';
-import { canUseCodeCache, codeCacheStats, compileAndRun, LocalCodeCache, runAsScript } from './code-cache.js';
+import { canUseCodeCache, codeCacheStats, compileAndRun, LocalCodeCache, runAsScript, scriptTextOf } from './code-cache.js';
 import { debugLog } from './debug.js';
 import { fsError } from './fs-errors.js';
 import type { FinderCore } from './finder.js';
@@ -236,7 +236,7 @@ export function installCjsHooks(
         const local = localCache && (bytes.length >= LOCAL_CACHE_MIN_SIZE || localCache.opened) ? localCache.get(name) : undefined;
         const result = runAsScript(
           module as never,
-          bytes,
+          index.scriptText(i) ?? scriptTextOf(bytes),
           filename,
           {
             ...(local || built ? { cachedData: local ?? built } : {}),

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import { murmur3 } from '../format/checksum.js';
+import { SCRIPT_HEAD, SCRIPT_TAIL } from '../format/layout.js';
 import { cjsModule, publicModule } from '../builtins.js';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -119,35 +120,42 @@ export function compileAndRun(mod: ModuleLike, source: string, filename: string,
 /** The line offset that goes with scriptSourceOf(). */
 export const SCRIPT_LINE_OFFSET = -1;
 
-const SCRIPT_HEAD = Buffer.from(`(function (${CJS_PARAMETERS.join(', ')}) {\n`, 'latin1');
-const SCRIPT_TAIL = Buffer.from('\n})', 'latin1');
+const HEAD = Buffer.from(SCRIPT_HEAD, 'latin1');
+const TAIL = Buffer.from(SCRIPT_TAIL, 'latin1');
 
 /**
- * The text a CommonJS module of UTF-8 `source` compiles as, here and when the build makes its cache
- * (templates/code-cache.ts): a function expression whose body starts on its second line, compiled
- * with lineOffset -1, so that every line and column in stack traces is the file's own. A hashbang
- * line, which is only valid at the very start of a script, becomes a comment of the same length.
- * The wrapper is put around the bytes (outside V8's heap) and the whole decoded once: decoding the
- * source, then joining it to the wrapper, made V8 copy every source a second time into its heap
- * (the join is flattened before compiling), about 1.5 ms of ESLint's start.
+ * The UTF-8 text a CommonJS module of UTF-8 `source` compiles as, here and when the build makes its
+ * cache (templates/code-cache.ts): a function expression whose body starts on its second line
+ * (format/layout.ts SCRIPT_HEAD), compiled with lineOffset -1, so that every line and column in
+ * stack traces is the file's own. A hashbang line, which is only valid at the very start of a
+ * script, becomes a comment of the same length. The wrapper is put around the bytes (outside V8's
+ * heap) and the whole decoded once: decoding the source, then joining it to the wrapper, made V8 copy
+ * every source a second time into its heap (the join is flattened before compiling), about 1.5 ms of
+ * ESLint's start. Packed modules mostly need none of this: the build stores them inside this very
+ * text (PackedIndex.scriptText).
  */
+export function scriptTextOf(source: Uint8Array): Buffer {
+  const text = Buffer.allocUnsafe(HEAD.length + source.length + TAIL.length);
+  HEAD.copy(text, 0);
+  text.set(source, HEAD.length);
+  TAIL.copy(text, HEAD.length + source.length);
+  if (source[0] === 0x23 && source[1] === 0x21) text.write('//', HEAD.length, 'latin1'); // "#!"
+  return text;
+}
+
+/** scriptTextOf(source), decoded. */
 export function scriptSourceOf(source: Uint8Array): string {
-  const text = Buffer.allocUnsafe(SCRIPT_HEAD.length + source.length + SCRIPT_TAIL.length);
-  SCRIPT_HEAD.copy(text, 0);
-  text.set(source, SCRIPT_HEAD.length);
-  SCRIPT_TAIL.copy(text, SCRIPT_HEAD.length + source.length);
-  if (source[0] === 0x23 && source[1] === 0x21) text.write('//', SCRIPT_HEAD.length, 'latin1'); // "#!"
-  return text.toString('utf8');
+  return scriptTextOf(source).toString('utf8');
 }
 
 /**
  * Compiles a module as a vm.Script rather than a function: a script can make its cache at any time
  * (LocalCodeCache.putAtExit), so a cache made at the end of a run holds the functions the run compiled
- * as well as the top level.
+ * as well as the top level. `text` is the module's script text (scriptTextOf, or its view in the blob).
  */
 export function runAsScript(
   mod: ModuleLike,
-  source: Uint8Array,
+  text: Uint8Array,
   filename: string,
   options: { cachedData?: Buffer; beforeRun?: (script: vm.Script, rejected: boolean) => void },
   stats: CodeCacheStats = codeCacheStats,
@@ -155,7 +163,7 @@ export function runAsScript(
 ): CompileResult {
   let script: vm.Script;
   try {
-    script = new vm.Script(scriptSourceOf(source), {
+    script = new vm.Script(Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8'), {
       filename,
       lineOffset: SCRIPT_LINE_OFFSET,
       ...(options.cachedData ? { cachedData: options.cachedData } : {}),

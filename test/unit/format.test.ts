@@ -12,6 +12,8 @@ import {
   H_SECTION_COUNT,
   H_TOTAL_LENGTH,
   H_VERSION,
+  SCRIPT_HEAD,
+  SCRIPT_TAIL,
   SECTION_RECORD_SIZE,
 } from '../../src/format/layout.js';
 import { prng } from '../support/prng.js';
@@ -129,6 +131,29 @@ describe('packed format round trip', () => {
   test('output is deterministic and independent of input order', () => {
     const again = serializeResources([...sample()].reverse(), meta);
     expect(again.equals(blob)).toBe(true);
+  });
+
+  test('CommonJS modules are stored inside the text they compile as: one view of the blob', () => {
+    const cjs = serializeResources(
+      [
+        { name: 'a.js', kind: 'commonjs', data: text('module.exports = 1') },
+        { name: 'same.js', kind: 'commonjs', data: text('module.exports = 1') },
+        { name: 'cli.js', kind: 'commonjs', data: text('#!/usr/bin/env node\nrun()') },
+        { name: 'big.js', kind: 'commonjs', data: text('x'.repeat(5000)), compression: 'brotli' },
+        { name: 'empty.js', kind: 'commonjs', data: new Uint8Array(0) },
+        { name: 'esm.mjs', kind: 'module', data: text('module.exports = 1') },
+      ],
+      meta,
+    );
+    const idx = PackedIndex.from(cjs, { verify: 'full' });
+    const script = idx.scriptText(idx.find('a.js'))!;
+    expect(script.toString()).toBe(`${SCRIPT_HEAD}module.exports = 1${SCRIPT_TAIL}`);
+    expect(script.buffer).toBe(idx.buffer.buffer); // a view, not a copy
+    expect(idx.contents(idx.find('a.js')).toString()).toBe('module.exports = 1');
+    expect(idx.scriptText(idx.find('same.js'))!.byteOffset).toBe(script.byteOffset); // stored once
+    expect(idx.contents(idx.find('esm.mjs')).toString()).toBe('module.exports = 1');
+    // A hashbang (its text comments it out), compressed, empty, not CommonJS: the runtime builds the text.
+    for (const name of ['cli.js', 'big.js', 'empty.js', 'esm.mjs']) expect(idx.scriptText(idx.find(name))).toBeUndefined();
   });
 
   test('identical payloads are stored once', () => {
@@ -343,6 +368,22 @@ describe('the reader refuses corrupt blobs with one clear error', () => {
     const i = PackedIndex.from(good).find('main.js');
     b[entriesStart(b) + i * 32 + 9] |= 8;
     expectFormatError(b, /flagged as calling import\(\) in expressions only/);
+  });
+  test('a module flagged as wrapped in its script whose wrapper bytes were changed', () => {
+    const b = copy();
+    const i = PackedIndex.from(good).find('lib/util.js');
+    PackedIndex.from(b).scriptText(i)![0] = 0x21; // a view of b: "(function" becomes "!function"
+    expectFormatError(b, /bytes around it are not the wrapper/);
+    const tail = copy();
+    const view = PackedIndex.from(tail).scriptText(i)!;
+    view[view.length - 1] = 0x3b;
+    expectFormatError(tail, /bytes around it are not the wrapper/);
+  });
+  test('the wrapped flag on an entry that is not a stored CommonJS module', () => {
+    const b = copy();
+    const i = PackedIndex.from(good).find('lib/esm.mjs');
+    b[entriesStart(b) + i * 32 + 9] |= 16;
+    expectFormatError(b, /only a stored, uncompressed CommonJS module can be flagged as wrapped/);
   });
   test('the import() flag on an entry that is not CommonJS', () => {
     const b = copy();

@@ -7,7 +7,9 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import vm from 'node:vm';
-import { CJS_PARAMETERS, SCRIPT_LINE_OFFSET, scriptSourceOf } from '../../src/runtime/code-cache.js';
+import { PackedIndex } from '../../src/format/reader.js';
+import { serializeResources } from '../../src/format/writer.js';
+import { CJS_PARAMETERS, SCRIPT_LINE_OFFSET, scriptSourceOf, scriptTextOf } from '../../src/runtime/code-cache.js';
 import { prng } from '../support/prng.js';
 
 /** The reference: the wrapper written around the decoded text. */
@@ -52,5 +54,26 @@ describe('scriptSourceOf', () => {
     const exports: { where?: () => string } = {};
     fn(exports);
     expect(exports.where!()).toMatch(/ \(\/virtual\/lib\.js:3:23\)$/);
+  });
+
+  test('is the text the build stores a module in, byte for byte (the build makes its caches of the one, the runtime compiles the other)', () => {
+    const random = prng(11);
+    const alphabet = [0x21, 0x0a, 0x61, 0x28, 0x7b, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff, 0xef, 0xbb, 0xbf];
+    const sources = [...samples.filter((b) => b.length > 0 && !(b[0] === 0x23 && b[1] === 0x21))];
+    for (let k = 0; k < 50; k++) {
+      sources.push(
+        Buffer.from(Array.from({ length: 1 + Math.floor(random() * 60) }, () => alphabet[Math.floor(random() * alphabet.length)]!)),
+      );
+    }
+    const blob = serializeResources(
+      sources.map((data, k) => ({ name: `m${k}.js`, kind: 'commonjs' as const, data })),
+      { oxpack: 'test', entry: 'm0.js' },
+    );
+    const index = PackedIndex.from(blob, { verify: 'full' });
+    sources.forEach((data, k) => {
+      const stored = index.scriptText(index.find(`m${k}.js`));
+      expect(stored).toBeDefined();
+      expect(Buffer.compare(stored!, scriptTextOf(data))).toBe(0);
+    });
   });
 });
