@@ -29,6 +29,18 @@ export function hasRegisterHooks(version: string = process.version): boolean {
   return major > 23 || (major === 23 && minor >= 5) || (major === 22 && minor >= 15);
 }
 
+/**
+ * Brings the ES module facades of built-ins up to date with their patched exports. A facade copies the
+ * exports when Node's ES module loader creates it (in its translators) and changes only through
+ * cjsModule.syncBuiltinESMExports(), which walks every built-in (about 0.1 ms). Before the
+ * translators have loaded, no facade exists, and a start has nothing to update.
+ */
+export function syncBuiltinESMExports(): void {
+  const loaded = (process as { moduleLoadList?: string[] }).moduleLoadList;
+  if (loaded && !loaded.includes('NativeModule internal/modules/esm/translators')) return;
+  cjsModule.syncBuiltinESMExports();
+}
+
 let requireBuiltin: NodeJS.Require | undefined;
 
 /**

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type readline from 'node:readline';
-import { builtin, cjsModule } from '../builtins.js';
+import { builtin, syncBuiltinESMExports } from '../builtins.js';
 import { fsError } from './fs-errors.js';
 import { pathArgument } from './virtual-root.js';
 import { isWriteFlag, type VirtualFs } from './vfs.js';
@@ -353,7 +353,7 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
   const patchPromises = (): void => {
     const promises = fs.promises as unknown as Record<string, Fn>;
     for (const [name, make] of promiseOperations) replace(promises, name, make);
-    cjsModule.syncBuiltinESMExports();
+    syncBuiltinESMExports();
     debugLog('timing')?.(`fs/promises patched at ${sinceStart().toFixed(1)} ms`);
   };
   if (triggers) {
@@ -363,10 +363,10 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
     patchPromises();
   }
 
-  cjsModule.syncBuiltinESMExports();
+  syncBuiltinESMExports();
   return () => {
     for (const undo of restore.reverse()) undo();
-    cjsModule.syncBuiltinESMExports();
+    syncBuiltinESMExports();
   };
 }
 

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type workerThreadsModule from 'node:worker_threads';
-import { builtin, cjsModule } from '../builtins.js';
+import { builtin, syncBuiltinESMExports } from '../builtins.js';
 import type { ResourceSource, RuntimeFinder } from './finder.js';
 
 /** What the runtime needs in a worker to find the resources and the script to run. */
@@ -60,9 +60,9 @@ export function installWorkerHooks(finder: RuntimeFinder): () => void {
   }
 
   exportsObject.Worker = Worker;
-  cjsModule.syncBuiltinESMExports();
+  syncBuiltinESMExports();
   return () => {
     exportsObject.Worker = Original;
-    cjsModule.syncBuiltinESMExports();
+    syncBuiltinESMExports();
   };
 }
