@@ -223,7 +223,8 @@ function pendingFile(entry: WriterEntry): Pending {
         compression = Compression[entry.compression];
       }
     }
-    // A module that starts with a hashbang is not: its script text comments the "#!" out.
+    // Stored inside its script text (Flag.scriptWrapped), unless it starts with a hashbang: that text
+    // turns the "#!" into "//", so the runtime builds it.
     if (kind === Kind.commonjs && compression === Compression.none && data.length > 0 && !(data[0] === 0x23 && data[1] === 0x21)) {
       payload = Buffer.concat([SCRIPT_HEAD_BYTES, data, SCRIPT_TAIL_BYTES]);
       flags |= Flag.scriptWrapped;
