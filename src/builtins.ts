@@ -30,15 +30,21 @@ export function hasRegisterHooks(version: string = process.version): boolean {
 }
 
 /**
+ * Whether Node's ES module translators have loaded: the part of its ES module loader that makes
+ * built-ins' ES module facades and reads CommonJS sources for import. True when Node does not say.
+ */
+export function esmTranslatorsLoaded(): boolean {
+  return (process as { moduleLoadList?: string[] }).moduleLoadList?.includes('NativeModule internal/modules/esm/translators') ?? true;
+}
+
+/**
  * Brings the ES module facades of built-ins up to date with their patched exports. A facade copies the
- * exports when Node's ES module loader creates it (in its translators) and changes only through
- * cjsModule.syncBuiltinESMExports(), which walks every built-in (about 0.1 ms). Before the
- * translators have loaded, no facade exists, and a start has nothing to update.
+ * exports when the translators create it and changes only through cjsModule.syncBuiltinESMExports(),
+ * which walks every built-in (about 0.1 ms). Before the translators have loaded, no facade exists,
+ * and a start has nothing to update.
  */
 export function syncBuiltinESMExports(): void {
-  const loaded = (process as { moduleLoadList?: string[] }).moduleLoadList;
-  if (loaded && !loaded.includes('NativeModule internal/modules/esm/translators')) return;
-  cjsModule.syncBuiltinESMExports();
+  if (esmTranslatorsLoaded()) cjsModule.syncBuiltinESMExports();
 }
 
 let requireBuiltin: NodeJS.Require | undefined;

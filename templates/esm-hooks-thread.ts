@@ -1,6 +1,7 @@
 // The hooks module a module.register() thread loads (Node before 22.15). Bundled by scripts/build.mjs
 // into dist/templates/esm-hooks.mjs, which packed executables carry as a SEA asset (loaded from a
-// data: URL) and `oxpack run` and the library load from its file. It rebuilds the finder from the same resources and answers with the shared hooks.
+// data: URL) and `oxpack run` and the library load from its file. It rebuilds the finder from the
+// same resources and answers with the shared hooks.
 import { readFileSync } from 'node:fs';
 import { getRawAsset } from 'node:sea';
 import type { HooksThreadData } from '../src/runtime/esm-install.js';

@@ -2,8 +2,9 @@
  * The resolutions section (optional section 128, docs/format.md): what the literal require()
  * specifiers of each packed CommonJS module, and the literal import specifiers of each packed ES
  * module, resolve to, worked out at build time by the runtime's own resolvers over the packed index,
- * so that a start does not search folders and read package.json files for them. Written by the build (writer.ts), read lazily by the runtime: nothing is decoded until a
- * module requires something, and then only that module's records.
+ * so that a start does not search folders and read package.json files for them. Written by the build
+ * (writer.ts), read lazily by the runtime: nothing is decoded until a module requires something, and
+ * then only that module's records.
  *
  * Layout: u32 record count N; N records of four u32 (parent entry, target entry, specifier offset,
  * specifier length) sorted by parent entry and then by specifier bytes; then the specifiers in UTF-8,

@@ -155,7 +155,7 @@ export function scriptSourceOf(source: Uint8Array): string {
  */
 export function runAsScript(
   mod: ModuleLike,
-  text: Uint8Array,
+  text: Buffer,
   filename: string,
   options: { cachedData?: Buffer; beforeRun?: (script: vm.Script, rejected: boolean) => void },
   stats: CodeCacheStats = codeCacheStats,
@@ -163,7 +163,7 @@ export function runAsScript(
 ): CompileResult {
   let script: vm.Script;
   try {
-    script = new vm.Script(Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8'), {
+    script = new vm.Script(text.toString('utf8'), {
       filename,
       lineOffset: SCRIPT_LINE_OFFSET,
       ...(options.cachedData ? { cachedData: options.cachedData } : {}),
@@ -200,8 +200,8 @@ function runModule(fn: (...args: unknown[]) => unknown, mod: ModuleLike, filenam
 
 /**
  * Caches made on this machine at the end of a start (the second: see NOTE; or when V8 refused one),
- * kept in the user's cache folder, <cache>/code/<location hash>/<blob hash>/, checked like the addon cache, and
- * used by later starts. Two reasons: Node 20 must make a cache under the file name it will be
+ * kept in the user's cache folder, <cache>/code/<location hash>/<blob hash>/, checked like the addon
+ * cache, and used by later starts. Two reasons: Node 20 must make a cache under the file name it will be
  * consumed with (its V8 keeps that name), which only this machine knows (the executable's location is
  * part of it); and on every line a cache made at the end of a run holds each function the run
  * compiled, where one made at build time holds the top levels only (Node 22+ start from those: ESLint

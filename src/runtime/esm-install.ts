@@ -4,7 +4,7 @@
  * their own, which indexes the same resources (from the SEA asset, the resources file, or a copy of the
  * bytes) and answers from there.
  */
-import { hasRegisterHooks, publicModule } from '../builtins.js';
+import { esmTranslatorsLoaded, hasRegisterHooks, publicModule } from '../builtins.js';
 import vm from 'node:vm';
 import type { RuntimeFinder } from './finder.js';
 import { debugLog, sinceStart } from './debug.js';
@@ -90,14 +90,12 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
     // While Node's ESM translator has not been loaded yet, it will read CommonJS sources (and detect
     // their named exports and re-exports) with the fs the overlay patched: let it, so that CommonJS
     // imported from ESM is loaded by the CommonJS loader with the usual require semantics.
-    const translatorLoaded =
-      (process as { moduleLoadList?: string[] }).moduleLoadList?.includes('NativeModule internal/modules/esm/translators') ?? true;
     const data: HooksThreadData = {
       source: finder.source!,
       root: finder.root.path,
       origin: finder.origin,
       external: [...external],
-      commonjsWithoutSource: !translatorLoaded,
+      commonjsWithoutSource: !esmTranslatorsLoaded(),
     };
     const started = sinceStart();
     moduleApi.register(url, { data });

@@ -119,8 +119,8 @@ function equip(finder: RuntimeFinder, entry: RuntimeEntry, sea: boolean): void {
 }
 
 function esmHooksDataUrl(): string {
-  const source = Buffer.from(getRawAsset(ESM_HOOKS_ASSET_KEY) as ArrayBuffer).toString('utf8');
-  return `data:text/javascript;base64,${Buffer.from(`${source}\n//# sourceURL=oxpack-esm-hooks.mjs\n`).toString('base64')}`;
+  const source = Buffer.from(getRawAsset(ESM_HOOKS_ASSET_KEY) as ArrayBuffer);
+  return `data:text/javascript;base64,${Buffer.concat([source, Buffer.from('\n//# sourceURL=oxpack-esm-hooks.mjs\n')]).toString('base64')}`;
 }
 
 /** NODE_OPTIONS flags that would run other code inside the app, or let a debugger or profiler into it. */

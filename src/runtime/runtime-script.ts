@@ -36,7 +36,7 @@ export interface LoaderState {
   import: (specifier: string) => Promise<unknown>;
   /** What V8 made of the runtime's code cache. */
   cache: 'used' | 'rejected' | 'none';
-  /** Milliseconds since the process started (debug.ts sinceStart) when the start began, and once the runtime was compiled. */
+  /** Milliseconds since the process started (debug.ts sinceStart): when the start began, once the runtime was compiled. */
   started: number;
   compiled: number;
 }

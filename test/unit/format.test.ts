@@ -120,12 +120,26 @@ describe('packed format round trip', () => {
       ['The quick brown fox jumps over the lazy dog', 0x2e4ff723],
     ];
     for (const [text, expected] of vectors) expect(murmur3(Buffer.from(text), text.length)).toBe(expected);
+    const seeded = (text: string, seed: number) => murmur3(Buffer.from(text), Buffer.byteLength(text), -1, seed);
+    expect(seeded('', 1)).toBe(0x514e28b7);
+    expect(murmur3(Buffer.from('a'), 1)).toBe(0x3c2569b2);
+    expect(murmur3(Buffer.from('abcd'), 4)).toBe(0x43ed676a);
+    expect(seeded('Hello, world!', 1234)).toBe(0xfaf6cdb3);
     // Unaligned and aligned copies agree (the reader takes a fast path for aligned buffers).
     const unaligned = Buffer.alloc(blob.length + 1).fill(0);
     blob.copy(unaligned, 1);
     const end = blob.readUInt32LE(H_INDEX_END);
     expect(indexChecksum(unaligned.subarray(1), end)).toBe(indexChecksum(blob, end));
     expect(indexChecksum(blob, end)).toBe(blob.readUInt32LE(H_CHECKSUM));
+  });
+
+  test('the index checksum reads the checksum field (word 9) as zero', () => {
+    const bytes = Buffer.alloc(200, 7);
+    const zeroed = Buffer.from(bytes);
+    zeroed.writeUInt32LE(0, 36);
+    bytes.writeUInt32LE(0xdeadbeef, 36);
+    expect(indexChecksum(bytes, 200)).toBe(murmur3(zeroed, 200));
+    expect(indexChecksum(bytes, 199)).toBe(murmur3(zeroed, 199));
   });
 
   test('output is deterministic and independent of input order', () => {

@@ -56,7 +56,7 @@ describe('scriptSourceOf', () => {
     expect(exports.where!()).toMatch(/ \(\/virtual\/lib\.js:3:23\)$/);
   });
 
-  test('is the text the build stores a module in, byte for byte (the build makes its caches of the one, the runtime compiles the other)', () => {
+  test('is, byte for byte, the text the build stores a module in (its caches are made of the one)', () => {
     const random = prng(11);
     const alphabet = [0x21, 0x0a, 0x61, 0x28, 0x7b, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff, 0xef, 0xbb, 0xbf];
     const sources = [...samples.filter((b) => b.length > 0 && !(b[0] === 0x23 && b[1] === 0x21))];
