@@ -1,5 +1,5 @@
 /**
- * The per-user cache folder, shared by the build (Node binaries) and the runtime (extracted addons):
+ * The per-user cache folder, shared by the build (Node binaries) and the runtime (addons, code caches):
  * $OXPACK_CACHE_DIR, else the platform's cache location. It imports nothing of oxpack but
  * builtins.ts: the runtime bundle carries it.
  */

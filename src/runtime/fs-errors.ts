@@ -21,7 +21,7 @@ export function fsError(code: FsErrorCode, syscall: string, path?: string, dest?
   const description = DESCRIPTIONS[code] ?? code.toLowerCase();
   const message = `${code}: ${description}, ${syscall}${path !== undefined ? ` '${path}'` : ''}${dest !== undefined ? ` -> '${dest}'` : ''}`;
   const err = new Error(message) as NodeJS.ErrnoException & { dest?: string };
-  // node:os only now: loading it costs every start 0.15 ms, and most starts make no fs error.
+  // node:os on first use: loading it would cost every start 0.15 ms, and most starts make no fs error.
   const errno = (builtin<typeof os>('node:os').constants.errno as Record<string, number>)[code];
   err.errno = errno === undefined ? undefined : -errno;
   err.code = code;
