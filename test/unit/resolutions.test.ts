@@ -200,6 +200,11 @@ describe('the resolutions section', () => {
     expect(table.lookup(1, 'far')).toBeUndefined();
     expect(table.lookup(3, 'ünï')).toBe(5);
     expect(table.lookup(2, 'ok')).toBeUndefined();
+    // At an address that is not a multiple of 4 (its words are then read from a copy): the same answers.
+    const odd = Buffer.alloc(section.length + 1).subarray(1);
+    section.copy(odd);
+    const oddTable = new Resolutions(odd, (i) => i < 10 && i !== 2);
+    expect([oddTable.lookup(1, 'ok'), oddTable.lookup(1, 'dir'), oddTable.lookup(3, 'ünï')]).toEqual([5, undefined, 5]);
     // Truncated: the count no longer fits, so nothing is answered.
     expect(new Resolutions(section.subarray(0, 20), () => true).lookup(1, 'ok')).toBeUndefined();
     // A specifier range past the end is skipped.

@@ -26,6 +26,10 @@ const samples: Uint8Array[] = [
   Buffer.from('\ufeffexports.a = "ü€𝄞";'),
   Buffer.from([0x65, 0x78, 0xe2, 0x82]), // a cut multi-byte sequence at the end
   Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xff, 0x0a]), // malformed sequences
+  // Over a megabyte: all ASCII is decoded as latin1 (decodeScriptText); one other character, as UTF-8.
+  Buffer.from('x = 1;\n'.repeat(160_000)),
+  Buffer.from(`${'x = 1;\n'.repeat(160_000)}y = "é";`),
+  Buffer.from(`${'x = 1;\n'.repeat(160_000)}\x80`), // latin1 would read a byte over 127 as a character of its own
 ];
 
 describe('scriptSourceOf', () => {
