@@ -2,8 +2,10 @@
 // Benchmarks packed executables against `node entry.js` on the same Node binary, in one run:
 // start-up time and peak RSS (medians of interleaved runs), executable size, and build time by step.
 //
-//   node scripts/bench.mjs [--runs 11] [--node <major>] [--only <fixture,...>] [--write]
+//   node scripts/bench.mjs [--runs 11] [--node <major>] [--only <fixture,...>] [--compression] [--write]
 //
+// --compression measures the apps that have data worth compressing with their files stored as they
+// are, with gzip and with brotli (`--compress`), side by side, instead of the main table.
 // --node 24 measures with Node 24 from the npm registry (cached) instead of the Node running the script:
 // both `node entry.js` and the executable then use that binary. --write replaces that line's table in
 // docs/benchmarks.md. Each app is also built the way Node's documentation suggests, as a Node SEA of
@@ -53,6 +55,7 @@ const apps = [
   {
     name: 'TypeScript 5.9 compiler',
     fixture: 'tsc-cli',
+    compression: true,
     entry: 'tsc.js',
     setup: (dir) => {
       mkdirSync(path.join(dir, 'proj'), { recursive: true });
@@ -69,12 +72,14 @@ const apps = [
   {
     name: 'ESLint 9 (API)',
     fixture: 'eslint-api',
+    compression: true,
     entry: 'lint.js',
     runs: [{ label: 'lint one file', args: [], exitCode: 1 }],
   },
   {
     name: 'express 5 server',
     fixture: 'express-static',
+    compression: true,
     entry: 'server.js',
     server: /listening on (\d+)/,
     // what a start must serve to count as working: a static file, and a route
@@ -83,6 +88,7 @@ const apps = [
   },
 ];
 
+const total = (timings) => Object.values(timings).reduce((a, b) => a + b, 0);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -145,7 +151,8 @@ function served(file, argv, cwd, app) {
   });
 }
 
-async function measure(app, work) {
+/** The app's sources in `work` (its fixture copied and installed from its lockfile): their folder. */
+function prepare(app, work) {
   const src = path.join(work, app.fixture ?? 'hello');
   if (app.fixture) {
     cpSync(path.join(root, 'test', 'fixtures', app.fixture), src, { recursive: true, verbatimSymlinks: true });
@@ -155,6 +162,29 @@ async function measure(app, work) {
     writeFileSync(path.join(src, app.entry), "console.log('hello');\n");
   }
   app.setup?.(src);
+  app.setup?.(work);
+  return src;
+}
+
+/** Throws unless the executable prints (or, for a server, serves) what `node entry.js` does, and exits alike. */
+async function checkSame(app, r, node, src, exe, work) {
+  if (app.server) {
+    const a = await served(node, [app.entry], src, app);
+    const b = await served(exe, [], work, app);
+    if (a !== b) throw new Error(`${app.name}: node and ${path.basename(exe)} serve differently:\n${a}\n${b}`);
+    return;
+  }
+  const a = spawnSync(node, [app.entry, ...r.args], { cwd: src, env, encoding: 'utf8' });
+  const b = spawnSync(exe, r.args, { cwd: work, env, encoding: 'utf8' });
+  if (a.stdout !== b.stdout || a.status !== b.status || (r.exitCode !== undefined && a.status !== r.exitCode)) {
+    throw new Error(
+      `${app.name} ${r.label}: node and ${path.basename(exe)} disagree or fail:\n${a.status} ${a.stdout}${a.stderr}\n${b.status} ${b.stdout}${b.stderr}`,
+    );
+  }
+}
+
+async function measure(app, work) {
+  const src = prepare(app, work);
   const exe = path.join(work, `${app.fixture ?? 'hello'}.exe`);
   // The library's build() is what the CLI runs; it reports the time of each step.
   const { build } = await import(path.join(root, 'dist', 'index.js'));
@@ -162,8 +192,6 @@ async function measure(app, work) {
   const first = await build(options);
   const again = await build(options);
   const sea = await esbuildSea(src, app.entry, path.join(work, `${app.fixture ?? 'hello'}.sea`));
-  const total = (t) => Object.values(t).reduce((a, b) => a + b, 0);
-  app.setup?.(work);
   // Every binary measured in the same page-cache state (see rewriteInSmallWrites): the executables,
   // and a copy of the Node binary that runs `node entry.js`.
   const node = rewriteInSmallWrites(nodeBin, path.join(work, 'node'));
@@ -172,24 +200,15 @@ async function measure(app, work) {
 
   const rows = [];
   for (const r of app.runs) {
+    // Time only what works: the executable must print (or serve) what node does, and exit alike.
+    await checkSame(app, r, node, src, exe, work);
     if (app.server) {
-      // Time only what works: both must serve the same.
-      const a = await served(node, [app.entry], src, app);
-      const b = await served(exe, [], work, app);
-      if (a !== b) throw new Error(`${app.name}: node and the executable serve differently:\n${a}\n${b}`);
-      if (sea.file && (await served(sea.file, [], work, app)) !== a) {
+      if (sea.file && (await served(sea.file, [], work, app)) !== (await served(node, [app.entry], src, app))) {
         sea.failure = `starts, but does not serve what node serves (${app.serves.join(', ')}): files beside the code are not in the bundle`;
         sea.file = undefined;
       }
     } else {
-      // Time only what works: both must print the same and exit alike (and as expected, if stated).
       const a = spawnSync(node, [app.entry, ...r.args], { cwd: src, env, encoding: 'utf8' });
-      const b = spawnSync(exe, r.args, { cwd: work, env, encoding: 'utf8' });
-      if (a.stdout !== b.stdout || a.status !== b.status || (r.exitCode !== undefined && a.status !== r.exitCode)) {
-        throw new Error(
-          `${app.name} ${r.label}: node and the executable disagree or fail:\n${a.status} ${a.stdout}${a.stderr}\n${b.status} ${b.stdout}${b.stderr}`,
-        );
-      }
       if (sea.file) {
         const c = spawnSync(sea.file, r.args, { cwd: work, env, encoding: 'utf8' });
         if (a.stdout !== c.stdout || a.status !== c.status) {
@@ -294,12 +313,58 @@ async function esbuildSea(src, entry, out) {
   }
 }
 
+/**
+ * --compression: the app's files stored as they are, with gzip and with brotli (`--compress`), each
+ * built into an executable and started side by side: what compression saves in size and costs at
+ * start. Each executable must print (or serve) what node does.
+ */
+async function measureCompression(app, work) {
+  const src = prepare(app, work);
+  const { build } = await import(path.join(root, 'dist', 'index.js'));
+  const node = rewriteInSmallWrites(nodeBin, path.join(work, 'node'));
+  const variants = [];
+  for (const compress of [undefined, 'gzip', 'brotli']) {
+    const exe = path.join(work, `${app.fixture}-${compress ?? 'none'}.exe`);
+    const options = { entry: app.entry, output: exe, cwd: src, ...(compress ? { compress } : {}), ...(line ? { node: nodeBin } : {}) };
+    const result = await build(options);
+    rewriteInSmallWrites(exe);
+    variants.push({
+      stored: compress ?? 'as they are',
+      exe,
+      size: result.size,
+      resources: result.resourcesSize,
+      buildMs: total(result.timings),
+    });
+  }
+  const rows = [];
+  for (const r of app.runs) {
+    for (const v of variants) {
+      await checkSame(app, r, node, src, v.exe, work);
+      await once(v.exe, r.args, work, app.server, 4000); // unmeasured, as in the main table
+    }
+    const starts = variants.map(() => []);
+    for (let i = 0; i < runs; i++) {
+      // Interleaved, alternating the order, so that machine noise hits all alike.
+      const order = i % 2 ? [2, 1, 0] : [0, 1, 2];
+      for (const k of order) starts[k].push(await once(variants[k].exe, r.args, work, app.server));
+    }
+    variants.forEach((v, k) => {
+      rows.push({ app: app.name, run: r.label, ...v, ms: median(starts[k].map((x) => x.ms)), rss: median(starts[k].map((x) => x.rss)) });
+    });
+  }
+  return rows;
+}
+
+const compression = args.includes('--compression');
 const work = mkdtempSync(path.join(tmpdir(), 'oxpack-bench-'));
 const results = [];
+const compressionRows = [];
 try {
-  for (const app of apps.filter((a) => !only || only.includes(a.fixture ?? 'hello'))) {
+  const chosen = apps.filter((a) => (!only || only.includes(a.fixture ?? 'hello')) && (!compression || a.compression));
+  for (const app of chosen) {
     process.stderr.write(`measuring ${app.name}...\n`);
-    results.push({ app, ...(await measure(app, work)) });
+    if (compression) compressionRows.push(...(await measureCompression(app, work)));
+    else results.push({ app, ...(await measure(app, work)) });
   }
 } finally {
   runner?.kill();
@@ -315,44 +380,62 @@ lines.push(
   `Medians of ${runs} interleaved runs each, NODE_EXTRA_CA_CERTS unset. Start-up is wall time until the process exits (servers: until they print that they listen).`,
 );
 lines.push('');
-lines.push(
-  '| app | run | `node entry.js` | packed | packed / node | SEA + esbuild | SEA + esbuild / node | peak RSS node | peak RSS packed |',
-);
-lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-const notes = [];
-for (const r of results.flatMap((x) => x.rows)) {
-  if (r.floor) {
-    // Tenths of a millisecond here: the goal for this row is a few milliseconds over the bare SEA.
-    lines.push(
-      `| ${r.app} | ${r.run} | ${fmt(r.nodeMs, 1)} ms | ${fmt(r.exeMs, 1)} ms | ${fmt(r.exeMs / r.nodeMs, 2)}× | | | ${fmt(r.nodeRss / 1024, 1)} MB | ${fmt(r.exeRss / 1024, 1)} MB |`,
-    );
-    lines.push(
-      `| ${r.app} | bare Node SEA (no oxpack) | | ${fmt(r.seaMs, 1)} ms | ${fmt(r.seaMs / r.nodeMs, 2)}× | | | | ${fmt(r.seaRss / 1024, 1)} MB |`,
-    );
-    continue;
-  }
-  let seaCells = '| |';
-  if (r.seaMs !== undefined) seaCells = `${fmt(r.seaMs)} ms | ${fmt(r.seaMs / r.nodeMs, 2)}× |`;
-  if (r.seaNote) {
-    notes.push(`${r.app}, ${r.run}: ${r.seaNote}.`);
-    seaCells = `${r.seaMs !== undefined ? `${fmt(r.seaMs)} ms` : 'fails'} [${notes.length}] | ${r.seaMs !== undefined ? `${fmt(r.seaMs / r.nodeMs, 2)}×` : ''} |`;
-  }
+if (compression) compressionTable(lines);
+else mainTable(lines);
+
+/** Start-up, memory, size and build time against `node entry.js` and the esbuild SEA. */
+function mainTable(lines) {
   lines.push(
-    `| ${r.app} | ${r.run} | ${fmt(r.nodeMs)} ms | ${fmt(r.exeMs)} ms | ${fmt(r.exeMs / r.nodeMs, 2)}× | ${seaCells} ${fmt(r.nodeRss / 1024, 1)} MB | ${fmt(r.exeRss / 1024, 1)} MB |`,
+    '| app | run | `node entry.js` | packed | packed / node | SEA + esbuild | SEA + esbuild / node | peak RSS node | peak RSS packed |',
   );
-}
-if (notes.length > 0) {
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const notes = [];
+  for (const r of results.flatMap((x) => x.rows)) {
+    if (r.floor) {
+      // Tenths of a millisecond here: the goal for this row is a few milliseconds over the bare SEA.
+      lines.push(
+        `| ${r.app} | ${r.run} | ${fmt(r.nodeMs, 1)} ms | ${fmt(r.exeMs, 1)} ms | ${fmt(r.exeMs / r.nodeMs, 2)}× | | | ${fmt(r.nodeRss / 1024, 1)} MB | ${fmt(r.exeRss / 1024, 1)} MB |`,
+      );
+      lines.push(
+        `| ${r.app} | bare Node SEA (no oxpack) | | ${fmt(r.seaMs, 1)} ms | ${fmt(r.seaMs / r.nodeMs, 2)}× | | | | ${fmt(r.seaRss / 1024, 1)} MB |`,
+      );
+      continue;
+    }
+    let seaCells = '| |';
+    if (r.seaMs !== undefined) seaCells = `${fmt(r.seaMs)} ms | ${fmt(r.seaMs / r.nodeMs, 2)}× |`;
+    if (r.seaNote) {
+      notes.push(`${r.app}, ${r.run}: ${r.seaNote}.`);
+      seaCells = `${r.seaMs !== undefined ? `${fmt(r.seaMs)} ms` : 'fails'} [${notes.length}] | ${r.seaMs !== undefined ? `${fmt(r.seaMs / r.nodeMs, 2)}×` : ''} |`;
+    }
+    lines.push(
+      `| ${r.app} | ${r.run} | ${fmt(r.nodeMs)} ms | ${fmt(r.exeMs)} ms | ${fmt(r.exeMs / r.nodeMs, 2)}× | ${seaCells} ${fmt(r.nodeRss / 1024, 1)} MB | ${fmt(r.exeRss / 1024, 1)} MB |`,
+    );
+  }
+  if (notes.length > 0) {
+    lines.push('');
+    notes.forEach((n, k) => lines.push(`[${k + 1}] ${n}`));
+  }
   lines.push('');
-  notes.forEach((n, k) => lines.push(`[${k + 1}] ${n}`));
+  lines.push('| app | executable size | build time | trace | collect | code cache | serialize | inject | rebuild, nothing changed |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of results) {
+    const s = (ms) => `${fmt(ms / 1000, 1)} s`;
+    lines.push(
+      `| ${x.app.name} | ${fmt(x.size / 1e6, 1)} MB | ${s(x.buildMs)} | ${s(x.steps.trace)} | ${s(x.steps.collect)} | ${s(x.steps['code-cache'])} | ${s(x.steps.serialize)} | ${s(x.steps.inject)} | ${s(x.rebuildMs)} |`,
+    );
+  }
 }
-lines.push('');
-lines.push('| app | executable size | build time | trace | collect | code cache | serialize | inject | rebuild, nothing changed |');
-lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const x of results) {
-  const s = (ms) => `${fmt(ms / 1000, 1)} s`;
-  lines.push(
-    `| ${x.app.name} | ${fmt(x.size / 1e6, 1)} MB | ${s(x.buildMs)} | ${s(x.steps.trace)} | ${s(x.steps.collect)} | ${s(x.steps['code-cache'])} | ${s(x.steps.serialize)} | ${s(x.steps.inject)} | ${s(x.rebuildMs)} |`,
-  );
+
+/** Each app with its files stored as they are, gzip and brotli: sizes, start-up and memory. */
+function compressionTable(lines) {
+  lines.push('| app | run | files stored | executable | packed files | start-up | / stored as they are | peak RSS | build time |');
+  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of compressionRows) {
+    const plain = compressionRows.find((x) => x.app === r.app && x.run === r.run && x.stored === 'as they are');
+    lines.push(
+      `| ${r.app} | ${r.run} | ${r.stored} | ${fmt(r.size / 1e6, 1)} MB | ${fmt(r.resources / 1e6, 1)} MB | ${fmt(r.ms)} ms | ${fmt(r.ms / plain.ms, 2)}× | ${fmt(r.rss / 1024, 1)} MB | ${fmt(r.buildMs / 1000, 1)} s |`,
+    );
+  }
 }
 const table = lines.join('\n');
 process.stdout.write(`${table}\n`);
@@ -360,13 +443,13 @@ process.stdout.write(`${table}\n`);
 if (write) {
   const file = path.join(root, 'docs', 'benchmarks.md');
   const text = readFileSync(file, 'utf8');
-  const key = `node${nodeVersion.slice(1).split('.')[0]}`;
+  const key = `${compression ? 'compression-' : ''}node${nodeVersion.slice(1).split('.')[0]}`;
   const begin = `<!-- bench:begin ${key} -->`;
   const end = `<!-- bench:end ${key} -->`;
   const block = `${begin}\n${table}\n${end}`;
   const updated = text.includes(begin)
     ? text.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block)
-    : text.replace('<!-- bench:tables -->', `<!-- bench:tables -->\n\n${block}`);
+    : text.replace(`<!-- bench:${compression ? 'compression' : 'tables'} -->`, (marker) => `${marker}\n\n${block}`);
   writeFileSync(file, updated);
   process.stderr.write(`updated ${path.relative(process.cwd(), file)}\n`);
 }
