@@ -161,6 +161,7 @@ function prepare(app, work) {
     mkdirSync(src);
     writeFileSync(path.join(src, app.entry), "console.log('hello');\n");
   }
+  // What a run needs beside it, both where `node entry.js` runs (src) and where the executables do.
   app.setup?.(src);
   app.setup?.(work);
   return src;
