@@ -17,7 +17,8 @@ import { OxpackError } from '../errors.js';
 import { atLeast, type TargetInfo } from './target.js';
 import type { PostjectJob } from './postject-worker.js';
 import { track, untrack } from './temp-files.js';
-import { ASSET_KEY, ESM_HOOKS_ASSET_KEY, RUNTIME_ASSET_KEY, RUNTIME_CACHE_KEY } from '../runtime/runtime-script.js';
+import { ASSET_KEY, ESM_HOOKS_ASSET_KEY, INDEX_COPY_ASSET_KEY, RUNTIME_ASSET_KEY, RUNTIME_CACHE_KEY } from '../runtime/runtime-script.js';
+import { indexCopyOf } from '../format/index-copy.js';
 
 const run = promisify(execFile);
 
@@ -91,7 +92,9 @@ async function runSeaConfig(
     const blobPath = path.join(work, 'sea-prep.blob');
     const configPath = path.join(work, 'sea-config.json');
     const cachePath = path.join(work, 'runtime.cache');
+    const indexCopyPath = path.join(work, 'index.copy');
     await writeFile(resourcesPath, resources);
+    await writeFile(indexCopyPath, indexCopyOf(resources));
     if (runtimeCache) await writeFile(cachePath, runtimeCache);
     await writeFile(
       configPath,
@@ -105,9 +108,11 @@ async function runSeaConfig(
         // honours this (older lines ignore the setting; the runtime then guards NODE_OPTIONS itself).
         ...(allowNodeOptions ? {} : { execArgvExtension: 'none' }),
         // The runtime bundle the loader compiles (worker threads of packed scripts run it too), its
-        // code cache, and the hooks module it starts a thread with where Node has no registerHooks.
+        // code cache, the hooks module it starts a thread with where Node has no registerHooks, and
+        // the copy of the index that a start compares the blob's with.
         assets: {
           [ASSET_KEY]: resourcesPath,
+          [INDEX_COPY_ASSET_KEY]: indexCopyPath,
           [RUNTIME_ASSET_KEY]: bootstrapPath(),
           [ESM_HOOKS_ASSET_KEY]: esmHooksPath(),
           ...(runtimeCache ? { [RUNTIME_CACHE_KEY]: cachePath } : {}),

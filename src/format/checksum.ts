@@ -1,13 +1,14 @@
 /**
  * The index checksum: MurmurHash3 (x86, 32-bit, seed 0) of the index region, read as little-endian
- * 32-bit words, with the checksum field itself read as zero. It is what every start checks. A SHA-256
- * would need Node's crypto module, whose loading and OpenSSL set-up cost about 4 ms at each start of a
- * packed app, more than the rest of the runtime's start-up; this loop, run once per process and so
- * interpreted, about 2 ms per 100 kB of index (a few hundred bytes per packed file). A WebAssembly
- * build of it checked ESLint's 110 kB index in 1.2 ms instead of 2.1, but started no faster as a
- * whole and cost 4.7 MB more peak memory (docs/benchmarks.md). Like the SHA-256 next to it, it
- * guards against damage (a truncated download, a bad disk), not against an attacker, who can
- * rewrite either (docs/security.md).
+ * 32-bit words, with the checksum field itself read as zero. It is what a start checks when the index
+ * differs from the copy an executable carries (index-copy.ts), and what resources files, `oxpack
+ * verify` and the library check. A SHA-256 would need Node's crypto module, whose loading and OpenSSL
+ * set-up cost about 4 ms at each start of a packed app, more than the rest of the runtime's start-up;
+ * this loop, run once per process and so interpreted, takes about 2 ms per 100 kB of index (a few
+ * hundred bytes per packed file). A WebAssembly build of it checked ESLint's 110 kB index in 1.2 ms
+ * instead of 2.1, but started no faster as a whole and cost 4.7 MB more peak memory
+ * (docs/benchmarks.md). Like the SHA-256 next to it, it guards against damage (a truncated download, a
+ * bad disk), not against an attacker, who can rewrite either (docs/security.md).
  * The SHA-256 hashes stay in the header for `oxpack verify`, --verify-data and the blob's identity.
  */
 import { H_CHECKSUM } from './layout.js';

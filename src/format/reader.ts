@@ -68,7 +68,8 @@ export interface IndexOptions {
    * SHA-256 of the index and of the data; 'none' checks only the structure (tests and tools that
    * report a mismatch themselves); 'trusted' skips the per-entry checks too, for bytes that already
    * passed them in this process and cannot have changed since (the SEA asset, read by a worker or
-   * the hooks thread after the main thread validated it). 'checksum' checks the index checksum and
+   * the hooks thread after the main thread validated it, or an executable's asset whose index equals
+   * the copy beside it: index-copy.ts). 'checksum' checks the index checksum and
    * nothing else: for the asset of a packed executable, sealed by the build that also wrote the
    * runtime reading it, where a matching checksum means the bytes are the writer's own (whose
    * structure the format's tests vouch for) and the per-entry pass would cost every start time in

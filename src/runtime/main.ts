@@ -14,7 +14,16 @@ import { RuntimeFinder } from './finder.js';
 import { debugLog, sinceStart } from './debug.js';
 import { VirtualRoot } from './virtual-root.js';
 import { WORKER_LAUNCH, type WorkerLaunch } from './worker-hooks.js';
-import { ASSET_KEY, ESM_HOOKS_ASSET_KEY, LOADER_STATE, type LoaderState, workerLoaderCode, workerSourceCode } from './runtime-script.js';
+import { matchesIndexCopy } from '../format/index-copy.js';
+import {
+  ASSET_KEY,
+  ESM_HOOKS_ASSET_KEY,
+  INDEX_COPY_ASSET_KEY,
+  LOADER_STATE,
+  type LoaderState,
+  workerLoaderCode,
+  workerSourceCode,
+} from './runtime-script.js';
 
 /** Exit status for a damaged executable or resources file (EX_SOFTWARE): distinct from what apps return. */
 export const EXIT_DAMAGED = 70;
@@ -50,11 +59,16 @@ export function runMain(entry: RuntimeEntry): void {
     : new RuntimeFinder();
   equip(finder, entry, sea);
   const file = sea ? undefined : process.argv[2];
+  let checked = '';
   try {
     if (sea) {
       finder.source = { kind: 'sea' };
-      // Sealed by the build that wrote this runtime: the checksum tells whether it arrived intact.
-      finder.indexBytes(getRawAsset(ASSET_KEY) as ArrayBuffer, { verify: 'checksum' });
+      // Sealed by the build that wrote this runtime: an index equal to its copy, or else the checksum,
+      // tells whether it arrived intact.
+      const blob = getRawAsset(ASSET_KEY) as ArrayBuffer;
+      const intact = indexEqualsItsCopy(blob);
+      finder.indexBytes(blob, { verify: intact ? 'trusted' : 'checksum' });
+      checked = intact ? ' (the index equals its copy)' : ' (the index checksum matches)';
     } else if (file) {
       finder.indexFile(file);
     } else {
@@ -62,7 +76,7 @@ export function runMain(entry: RuntimeEntry): void {
     }
     if (finder.entryPath === undefined) throw new Error('it names no entry point');
     if (finder.meta.verifyData) finder.index.verifyHashes();
-    timing?.(`indexed at ${sinceStart().toFixed(1)} ms`);
+    timing?.(`indexed at ${sinceStart().toFixed(1)} ms${checked}`);
   } catch (err) {
     const what = sea
       ? `${path.basename(execPath)}: the application packed in this executable is damaged`
@@ -88,6 +102,17 @@ export function runMain(entry: RuntimeEntry): void {
   }
   // As under `node entry.js`: argv[1] is the entry's (virtual) path and the user's arguments follow.
   finder.run(args);
+}
+
+/** Whether the blob's index equals the copy beside it (format/index-copy.ts); false without a copy. */
+function indexEqualsItsCopy(blob: ArrayBuffer): boolean {
+  let copy: ArrayBuffer;
+  try {
+    copy = getRawAsset(INDEX_COPY_ASSET_KEY) as ArrayBuffer;
+  } catch {
+    return false;
+  }
+  return matchesIndexCopy(Buffer.from(blob), new Uint8Array(copy));
 }
 
 /** In a worker thread of a packed script: the same resources, a finder of its own, then the script. */

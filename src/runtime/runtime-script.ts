@@ -19,6 +19,11 @@ export const RUNTIME_CACHE_KEY = 'oxpack-runtime-cache';
  * kB made every start decode and deserialize a third more runtime (about 0.2 ms).
  */
 export const ESM_HOOKS_ASSET_KEY = 'oxpack-esm-hooks';
+/**
+ * The SEA asset holding a copy of the packed index (format/index-copy.ts): a start that finds the
+ * blob's index equal to it needs no checksum.
+ */
+export const INDEX_COPY_ASSET_KEY = 'oxpack-index-copy';
 /** The runtime's file name in stack traces. Fixed: Node 20's V8 keeps the name a cache was made under. */
 export const RUNTIME_SCRIPT_NAME = 'oxpack-runtime.cjs';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { locateBlob } from '../../src/format/locate.js';
-import { H_INDEX_END } from '../../src/format/layout.js';
+import { H_INDEX_END, MAGIC } from '../../src/format/layout.js';
 import { cleanEnv, cli, run } from '../support/harness.js';
 
 const TIMEOUT = 600_000;
@@ -66,12 +66,22 @@ describe('NODE_OPTIONS', () => {
 });
 
 describe('integrity', () => {
-  /** A copy of an executable with one byte of its packed resources flipped. */
-  const tampered = (exe: string, name: string, where: 'index' | 'data'): string => {
+  /**
+   * A copy of an executable with one byte flipped: of its packed index, of its packed data, or of the
+   * copy of the index it carries beside them (format/index-copy.ts).
+   */
+  const tampered = (exe: string, name: string, where: 'index' | 'data' | 'index copy'): string => {
     const bytes = readFileSync(path.join(dir, exe));
     const { offset } = locateBlob(bytes);
     const indexEnd = bytes.readUInt32LE(offset + H_INDEX_END);
-    const at = where === 'index' ? offset + indexEnd - 8 : offset + indexEnd + 64;
+    let at = where === 'index' ? offset + indexEnd - 8 : offset + indexEnd + 64;
+    if (where === 'index copy') {
+      const index = bytes.subarray(offset + MAGIC.length, offset + indexEnd);
+      let copy = bytes.indexOf(index);
+      if (copy === offset + MAGIC.length) copy = bytes.indexOf(index, copy + 1);
+      expect(copy).toBeGreaterThan(-1);
+      at = copy + index.length - 8;
+    }
     bytes[at] ^= 0x20;
     writeFileSync(path.join(dir, name), bytes, { mode: 0o755 });
     return name;
@@ -82,6 +92,15 @@ describe('integrity', () => {
     expect(r.exitCode).toBe(70);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^bad-index: the application packed in this executable is damaged: index checksum mismatch/);
+  });
+
+  test('an intact start compares the index with its copy; a damaged copy alone leaves the checksum to decide', async () => {
+    const intact = await start('plain', { OXPACK_DEBUG: 'timing' });
+    expect(intact.stdout).toBe('app ran undefined 42');
+    expect(intact.stderr).toMatch(/indexed at [\d.]+ ms \(the index equals its copy\)/);
+    const r = await start(tampered('plain', 'bad-copy', 'index copy'), { OXPACK_DEBUG: 'timing' });
+    expect([r.exitCode, r.stdout]).toEqual([0, 'app ran undefined 42']);
+    expect(r.stderr).toMatch(/indexed at [\d.]+ ms \(the index checksum matches\)/);
   });
 
   test('tampered data: caught at start with --verify-data, and always by oxpack verify', async () => {

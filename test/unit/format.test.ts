@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { seal, serializeResources, type WriterEntry } from '../../src/format/writer.js';
 import { indexChecksum, murmur3 } from '../../src/format/checksum.js';
+import { indexCopyOf, matchesIndexCopy } from '../../src/format/index-copy.js';
 import { PackedIndex } from '../../src/format/reader.js';
 import {
   FormatError,
@@ -12,6 +13,7 @@ import {
   H_SECTION_COUNT,
   H_TOTAL_LENGTH,
   H_VERSION,
+  MAGIC,
   SCRIPT_HEAD,
   SCRIPT_TAIL,
   SECTION_RECORD_SIZE,
@@ -255,6 +257,46 @@ function expectFormatError(buf: Buffer, message: RegExp, verify: 'none' | 'check
   expect(caught).toBeInstanceOf(FormatError);
   expect((caught as Error).message).toMatch(message);
 }
+
+describe("the copy of the index an executable carries (a start's check without the checksum)", () => {
+  const blob = serializeResources(sample(), meta);
+  const indexEnd = blob.readUInt32LE(H_INDEX_END);
+
+  test('is the index without its magic bytes, so that no search for a blob stops at it', () => {
+    const copy = indexCopyOf(blob);
+    expect(copy.equals(blob.subarray(MAGIC.length, indexEnd))).toBe(true);
+    expect(Buffer.from(copy).indexOf(Buffer.from(MAGIC))).toBe(-1);
+    expect(matchesIndexCopy(blob, Buffer.from(copy))).toBe(true);
+  });
+
+  test('any difference, in the index or in the copy, and the two no longer match', () => {
+    const copy = Buffer.from(indexCopyOf(blob));
+    for (const at of [MAGIC.length, H_INDEX_END, H_CHECKSUM, HEADER_SIZE + 3, indexEnd - 1]) {
+      const damaged = Buffer.from(blob);
+      damaged[at] ^= 0x10;
+      expect(matchesIndexCopy(damaged, copy)).toBe(false);
+    }
+    for (const at of [0, copy.length >> 1, copy.length - 1]) {
+      const damaged = Buffer.from(copy);
+      damaged[at] ^= 0x01;
+      expect(matchesIndexCopy(blob, damaged)).toBe(false);
+    }
+    expect(matchesIndexCopy(blob, copy.subarray(0, copy.length - 1))).toBe(false);
+    expect(matchesIndexCopy(blob, Buffer.concat([copy, Buffer.alloc(1)]))).toBe(false);
+    // Data past the index is not the copy's concern (the SHA-256 of --verify-data is).
+    const dataDamaged = Buffer.from(blob);
+    dataDamaged[indexEnd + 1] ^= 0x10;
+    expect(matchesIndexCopy(dataDamaged, copy)).toBe(true);
+  });
+
+  test('a blob too short for a header, or whose index end lies past its end, matches nothing', () => {
+    expect(matchesIndexCopy(blob.subarray(0, 50), Buffer.alloc(42))).toBe(false);
+    expect(matchesIndexCopy(Buffer.alloc(0), Buffer.alloc(0))).toBe(false);
+    const longEnd = Buffer.from(blob);
+    longEnd.writeUInt32LE(blob.length + 8, H_INDEX_END);
+    expect(matchesIndexCopy(longEnd, Buffer.alloc(0))).toBe(false);
+  });
+});
 
 describe('the reader refuses corrupt blobs with one clear error', () => {
   const good = serializeResources(sample(), meta);
