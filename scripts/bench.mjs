@@ -167,13 +167,16 @@ function prepare(app, work) {
   return src;
 }
 
-/** Throws unless the executable prints (or, for a server, serves) what `node entry.js` does, and exits alike. */
+/**
+ * Throws unless the executable prints (or, for a server, serves) what `node entry.js` does, and exits
+ * alike; returns what node served, or node's run.
+ */
 async function checkSame(app, r, node, src, exe, work) {
   if (app.server) {
     const a = await served(node, [app.entry], src, app);
     const b = await served(exe, [], work, app);
     if (a !== b) throw new Error(`${app.name}: node and ${path.basename(exe)} serve differently:\n${a}\n${b}`);
-    return;
+    return a;
   }
   const a = spawnSync(node, [app.entry, ...r.args], { cwd: src, env, encoding: 'utf8' });
   const b = spawnSync(exe, r.args, { cwd: work, env, encoding: 'utf8' });
@@ -182,6 +185,7 @@ async function checkSame(app, r, node, src, exe, work) {
       `${app.name} ${r.label}: node and ${path.basename(exe)} disagree or fail:\n${a.status} ${a.stdout}${a.stderr}\n${b.status} ${b.stdout}${b.stderr}`,
     );
   }
+  return a;
 }
 
 async function measure(app, work) {
@@ -202,14 +206,13 @@ async function measure(app, work) {
   const rows = [];
   for (const r of app.runs) {
     // Time only what works: the executable must print (or serve) what node does, and exit alike.
-    await checkSame(app, r, node, src, exe, work);
+    const a = await checkSame(app, r, node, src, exe, work);
     if (app.server) {
-      if (sea.file && (await served(sea.file, [], work, app)) !== (await served(node, [app.entry], src, app))) {
+      if (sea.file && (await served(sea.file, [], work, app)) !== a) {
         sea.failure = `starts, but does not serve what node serves (${app.serves.join(', ')}): files beside the code are not in the bundle`;
         sea.file = undefined;
       }
     } else {
-      const a = spawnSync(node, [app.entry, ...r.args], { cwd: src, env, encoding: 'utf8' });
       if (sea.file) {
         const c = spawnSync(sea.file, r.args, { cwd: work, env, encoding: 'utf8' });
         if (a.stdout !== c.stdout || a.status !== c.status) {

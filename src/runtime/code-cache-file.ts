@@ -18,12 +18,17 @@ const TABLE_AT = 24;
 const RECORD_WORDS = 3;
 
 export class CodeCacheFile {
+  /** Where the caches start: every record must point at or after it. */
+  private readonly dataStart: number;
+
   private constructor(
     private readonly bytes: Buffer,
     /** The count word and the records. */
     private readonly table: Uint32Array,
     private readonly count: number,
-  ) {}
+  ) {
+    this.dataStart = TABLE_AT + 4 + count * 4 * RECORD_WORDS;
+  }
 
   /** The file's caches, or undefined when `bytes` is not such a file. */
   static parse(bytes: Buffer): CodeCacheFile | undefined {
@@ -59,8 +64,7 @@ export class CodeCacheFile {
   }
 
   private slice(offset: number, length: number): Buffer | undefined {
-    const start = TABLE_AT + 4 + this.count * 4 * RECORD_WORDS;
-    if (offset < start || length === 0 || length > this.bytes.length - offset) return undefined;
+    if (offset < this.dataStart || length === 0 || length > this.bytes.length - offset) return undefined;
     return this.bytes.subarray(offset, offset + length);
   }
 }

@@ -341,12 +341,12 @@ export class LocalCodeCache {
     const file = path.join(dir, LocalCodeCache.FILE);
     const caches = new Map<number, Uint8Array>(this.load()?.all());
     for (const [entry, script] of this.pending) caches.set(entry, script.createCachedData());
+    const bytes = encodeCodeCacheFile(caches);
+    this.loaded = CodeCacheFile.parse(bytes) ?? null; // what a later flush keeps, written or not
     try {
       // Written whole under a temporary name and renamed: concurrent runs each leave a complete file.
-      const bytes = encodeCodeCacheFile(caches);
       replaceFile(file, bytes, 0o600);
       this.log?.(`wrote ${this.pending.size} code caches (${caches.size} in ${path.basename(file)})`);
-      this.loaded = CodeCacheFile.parse(bytes) ?? null; // what a later flush keeps
     } catch (err) {
       this.log?.(`cannot write the code caches: ${(err as Error).message}`);
     }
