@@ -102,6 +102,10 @@ export class PackedIndex {
   private readonly sections: Map<number, SectionView>;
   private readonly indexEnd: number;
   private resolutionTable: Resolutions | null | undefined;
+  /** The entry table as 32-bit words (format/words.ts), made at the first search. */
+  private words: Uint32Array | undefined;
+  /** find()'s answers so far. */
+  private found: Map<string, number> | undefined;
 
   private constructor(buffer: Buffer, count: number, meta: PackedMeta, sections: Map<number, SectionView>, indexEnd: number) {
     this.buffer = buffer;
@@ -195,22 +199,54 @@ export class PackedIndex {
     return this.buffer.toString('hex', H_DATA_HASH, H_DATA_HASH + HASH_SIZE);
   }
 
-  /** Entry number of `name`, or -1. Binary search over the sorted UTF-8 names. */
+  /**
+   * Entry number of `name`, or -1. The loaders ask for the same few names again and again (an ES
+   * module's URL is looked up by resolve, load and the format check: about four times each), so
+   * answers are kept; an app that stats many distinct paths only refills the memo.
+   */
   find(name: string): number {
+    const memo = (this.found ??= new Map());
+    let i = memo.get(name);
+    if (i === undefined) {
+      i = this.search(name);
+      if (memo.size >= FIND_MEMO_LIMIT) memo.clear();
+      memo.set(name, i);
+    }
+    return i;
+  }
+
+  /**
+   * Binary search over the sorted UTF-8 names, comparing bytes in place: no per-step native call or
+   * argument checks (Buffer#compare with ranges costs more than the comparison in code that has not
+   * been optimized yet, which is all code at start-up). Names in the range left share with the query
+   * at least the bytes both of its bounds share with it, so those are not compared again.
+   */
+  private search(name: string): number {
     const query = Buffer.from(name, 'utf8');
-    const { entries, names } = this;
+    const queryLength = query.length;
+    const names = this.names;
+    const w = (this.words ??= u32Words(this.entries, this.entries.length));
     let lo = 0;
     let hi = this.count - 1;
+    let loShared = 0;
+    let hiShared = 0;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const rec = mid * ENTRY_RECORD_SIZE;
-      const off = entries.readUInt32LE(rec + E_NAME_OFFSET);
-      const len = entries.readUInt32LE(rec + E_NAME_LENGTH);
-      // compare() orders the entry's name against the query: < 0 means the name sorts first.
-      const cmp = names.compare(query, 0, query.length, off, off + len);
+      const off = w[mid * RECORD_WORDS + W_NAME_OFFSET]!;
+      const len = w[mid * RECORD_WORDS + W_NAME_LENGTH]!;
+      const n = len < queryLength ? len : queryLength;
+      let k = loShared < hiShared ? loShared : hiShared;
+      while (k < n && names[off + k] === query[k]) k++;
+      // < 0: the entry's name sorts before the query.
+      const cmp = k < n ? names[off + k]! - query[k]! : len - queryLength;
       if (cmp === 0) return mid;
-      if (cmp < 0) lo = mid + 1;
-      else hi = mid - 1;
+      if (cmp < 0) {
+        lo = mid + 1;
+        loShared = k;
+      } else {
+        hi = mid - 1;
+        hiShared = k;
+      }
     }
     return -1;
   }
@@ -385,7 +421,7 @@ export class PackedIndex {
    */
   private validateEntries(): void {
     const { names, count } = this;
-    const w = u32Words(this.entries, this.entries.length);
+    const w = (this.words ??= u32Words(this.entries, this.entries.length));
     const dirs = this.sectionBytes(Section.dirs);
     // Names are valid UTF-8 when their section is and each starts and ends on a character boundary.
     if (!isUtf8(names)) throw new FormatError('the names section is not valid UTF-8');
@@ -501,6 +537,8 @@ export class PackedIndex {
 
 /** Entry record fields as 32-bit word numbers (layout.ts gives byte offsets). */
 const RECORD_WORDS = ENTRY_RECORD_SIZE / 4;
+/** Names find() remembers before it starts over: far more than an app's modules and package files. */
+const FIND_MEMO_LIMIT = 8192;
 const W_NAME_OFFSET = E_NAME_OFFSET / 4;
 const W_NAME_LENGTH = E_NAME_LENGTH / 4;
 const W_KIND_FLAGS = E_KIND / 4; // kind, flags, compression, reserved: one byte each

@@ -104,6 +104,46 @@ describe('packed format round trip', () => {
     for (const name of ['nope', 'lib/util', 'main.jsx', 'a', 'zzzz', '\u{10ffff}']) expect(index.find(name)).toBe(-1);
   });
 
+  test('lookups among many names that share long prefixes find each one, also from an unaligned copy', () => {
+    // The search skips the bytes both of its bounds share with the query: names that differ only
+    // late, that are prefixes of one another or hold multi-byte characters are where that could go wrong.
+    const names = new Set<string>();
+    for (let p = 0; p < 40; p++) {
+      for (const file of ['index.js', 'index.json', 'index.js.map', 'lib/a.js', 'lib/ab.js', 'lib/é.js', 'lib/日本.js', 'x']) {
+        names.add(`node_modules/pkg-${p}/${file}`);
+      }
+    }
+    const entries: WriterEntry[] = [...names].map((name) => ({ name, kind: 'asset', data: text(name) }));
+    // The names and the folders the writer adds for them.
+    const packed = new Set([...names].flatMap((name) => name.split('/').map((_, k, parts) => parts.slice(0, k + 1).join('/'))));
+    const blob = serializeResources(entries, meta);
+    const unaligned = Buffer.alloc(blob.length + 1);
+    blob.copy(unaligned, 1);
+    for (const idx of [PackedIndex.from(blob), PackedIndex.from(unaligned.subarray(1))]) {
+      for (const name of names) {
+        const i = idx.find(name);
+        expect(idx.name(i)).toBe(name);
+        expect(idx.find(name)).toBe(i); // asked again: the memo's answer
+      }
+      for (const name of names) {
+        for (const near of [`${name}x`, name.slice(0, -1), `${name.slice(0, -1)}\u{10ffff}`, name.replace('pkg-', 'pkg-0'), `${name}/`]) {
+          const i = idx.find(near);
+          if (packed.has(near)) expect(idx.name(i)).toBe(near);
+          else expect(i).toBe(-1);
+        }
+      }
+      expect(idx.kindName(idx.find('node_modules/pkg-7/lib'))).toBe('directory');
+    }
+  });
+
+  test('lookups stay right after the memo of answers starts over', () => {
+    const idx = PackedIndex.from(blob);
+    const i = idx.find('lib/esm.mjs');
+    for (let k = 0; k < 10000; k++) idx.find(`missing/${k}`);
+    expect(idx.find('lib/esm.mjs')).toBe(i);
+    expect(idx.find('missing/1')).toBe(-1);
+  });
+
   test('meta and hashes', () => {
     expect(index.meta).toEqual(meta);
     expect(index.hash).toMatch(/^[0-9a-f]{64}$/);
