@@ -154,6 +154,9 @@ export function createEsmHooks(finder: FinderCore, host: FinderHost, options: Es
       const found = answered(specifier, parentPath, context.conditions);
       if (found) return found;
     }
+    // A built-in module is Node's to name (as in its own resolver, before any package lookup). Asked of
+    // the resolver below, each cost about 0.1 ms: 14 of the 15 imports yargs 18 left to run time.
+    if (specifier.startsWith('node:') || host.isBuiltin(specifier)) return next(specifier, context);
     const target = specifier.startsWith('file:')
       ? packedPath(specifier)
       : path.isAbsolute(specifier)
