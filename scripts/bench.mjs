@@ -52,6 +52,9 @@ const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).t
 const apps = [
   { name: 'hello world', fixture: null, entry: 'hello.js', floor: true, runs: [{ label: 'print hello', args: [] }] },
   { name: 'yargs 17 CLI', fixture: 'yargs-cli', entry: 'cli.js', runs: [{ label: '`hello bob`', args: ['hello', 'bob'] }] },
+  // The same CLI on yargs 18, published as ES modules only: the ES module loader's path (on Node 20 and
+  // 22 before 22.15, a module.register() hooks thread).
+  { name: 'yargs 18 CLI (ESM)', fixture: 'yargs-esm', entry: 'cli.js', runs: [{ label: '`hello bob`', args: ['hello', 'bob'] }] },
   {
     name: 'TypeScript 5.9 compiler',
     fixture: 'tsc-cli',
@@ -216,8 +219,10 @@ async function measure(app, work) {
       if (sea.file) {
         const c = spawnSync(sea.file, r.args, { cwd: work, env, encoding: 'utf8' });
         if (a.stdout !== c.stdout || a.status !== c.status) {
-          const said = ((c.stderr.trim() || c.stdout.trim()).split('\n')[0] ?? '').replace(/\.$/, '');
-          sea.failure = `exits ${c.status} where node exits ${a.status}${said ? `, saying "${said.slice(0, 100)}"` : ''}`;
+          // Node's report of an uncaught error starts with where it was thrown: quote the error itself.
+          const lines = (c.stderr.trim() || c.stdout.trim()).split('\n');
+          const said = (lines.find((l) => /^\w*Error\b|\berror\b/i.test(l)) ?? lines[0] ?? '').trim().replace(/\.$/, '');
+          sea.failure = `exits ${c.status} where node exits ${a.status}${said ? `, saying "${said.slice(0, 160)}"` : ''}`;
           sea.file = undefined;
         }
       }

@@ -1,6 +1,6 @@
 /**
  * The real apps issue 2 is done with: an express 5 server serving static files packed with assets, a
- * yargs 17 CLI, the TypeScript compiler's own CLI (which reads its lib.*.d.ts through fs), and ESLint 9
+ * yargs 17 CLI (and yargs 18, published as ES modules only), the TypeScript compiler's own CLI (which reads its lib.*.d.ts through fs), and ESLint 9
  * through its API (hundreds of modules, rules loaded lazily).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -83,6 +83,15 @@ cliSuite('yargs 17 CLI', 'yargs-cli', 'cli.js', [
   { name: 'exit code', args: ['fail'] },
   { name: 'unknown command', args: ['nope'] },
   { name: 'no command', args: [] },
+]);
+
+// Published as ES modules only: on Node 20 its modules load through the module.register() hooks thread,
+// on 22.15+ through in-thread hooks.
+cliSuite('yargs 18 CLI (ES modules only)', 'yargs-esm', 'cli.js', [
+  { name: 'command with options', args: ['hello', 'bob', '-t', '2'] },
+  { name: 'help', args: ['--help'] },
+  { name: 'unknown command', args: ['nope'] },
+  { name: 'exit code', args: ['fail'] },
 ]);
 
 describe('TypeScript compiler CLI', () => {
