@@ -185,6 +185,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     );
   }
 
+  // Lines without module.registerHooks (before 22.15) serve packed ES modules from a module.register()
+  // hooks thread, a second Node instance started with the first ES module: an app whose entry is one
+  // pays it on every start (docs/benchmarks.md, yargs 18), and the fix is a flag away.
+  if (!target.syncHooks && traced.files.get(entry) === 'module') {
+    report({
+      severity: 'warning',
+      code: 'esm-hooks-thread',
+      file: entry,
+      message:
+        `an ES module entry: Node ${target.version} loads packed ES modules through a module.register() hooks thread, ` +
+        "which adds about 25 ms and 13 MB to every start; Node 22.15 and later load them in the app's own thread (build with -t node24 or -t node22)",
+    });
+  }
+
   // 2. Collect: traced files, whole packages with their dependencies, assets.
   const collector = new ResourceCollector({ allowedLocations: ['in-memory', 'filesystem-relative'] });
   const place = placement(options, config, output);

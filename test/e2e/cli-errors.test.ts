@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanEnv, cli, run } from '../support/harness.js';
+import { hostLine, nodeFor } from '../support/nodes.js';
 
 let dir: string;
 const oxpack = (args: string[], cwd = dir) => run(process.execPath, [cli, ...args], { cwd });
@@ -342,6 +343,26 @@ describe('inputs that are fine', () => {
     const extra = (JSON.parse(packed.stdout) as string[]).filter((m) => !underNode.has(m));
     expect(extra.filter((m) => !needed.includes(m))).toEqual([]);
     expect(extra).toContain('NativeModule vm'); // the comparison sees what the runtime loads
+  });
+
+  test('an ES module entry built for a line without in-thread module hooks gets a warning that names the fix', async () => {
+    writeFileSync(path.join(dir, 'app.mjs'), "import { sep } from 'node:path';\nconsole.log(sep);\n");
+    const warning =
+      /warning: app\.mjs: an ES module entry: Node v20\.[\d.]+ loads packed ES modules through a module\.register\(\) hooks thread.*-t node24/;
+    const onHost = await oxpack([
+      'app.mjs',
+      '-o',
+      'app.oxres',
+      '--resources-only',
+      ...(hostLine === 20 ? [] : ['--node', await nodeFor(20)]),
+    ]);
+    expect(onHost.exitCode).toBe(0);
+    expect(onHost.stderr).toMatch(warning);
+    const on24 = await oxpack(['app.mjs', '-o', 'app24.oxres', '--resources-only', '--node', await nodeFor(24)]);
+    expect(on24.exitCode).toBe(0);
+    expect(on24.stderr).not.toMatch(/warning/);
+    // A CommonJS entry starts without the hooks thread: no warning either.
+    expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).stderr).not.toMatch(/warning/);
   });
 
   test('a lone script with no package.json anywhere above it builds and runs', async () => {
