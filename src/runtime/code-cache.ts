@@ -56,8 +56,9 @@ export const codeCacheStats: CodeCacheStats = { used: 0, rejected: 0 };
  * Whether this Node can compile with a cache made at build time: V8 must give the consumed script the
  * file name it is compiled under. V8 11 (Node 20) keeps the name the cache was made under (none),
  * which breaks stack traces and the packages that read them (bindings finds its addon that way), so
- * Node 20 starts from local caches only. Modules that may call import() are never compiled here
- * (cjs-hooks.ts).
+ * Node 20 starts from local caches only. It also drops the import() callback the script is compiled
+ * with (Node's host-defined options), so that a module that calls import() can use a cache, even a
+ * local one, only where this holds (cjs-hooks.ts).
  */
 export const canUseCodeCache = codeCacheKeepsNames(process.versions.node);
 
@@ -101,9 +102,9 @@ export interface CompileResult {
 }
 
 /**
- * Compiles `source` as the CommonJS module `mod` with an import() of its own (code that calls one
- * cannot be compiled from a cache, see cjs-hooks.ts) and runs it the way Module.prototype._compile
- * does.
+ * Compiles `source` as the CommonJS module `mod` with an import() of its own, from source (on Node 20,
+ * whose V8 loses the import() callback of a script consumed from a cache, see canUseCodeCache, and
+ * where no cache is at hand), and runs it the way Module.prototype._compile does.
  */
 export function compileAndRun(mod: ModuleLike, source: string, filename: string, importModuleDynamically: symbol): CompileResult {
   let fn: (...args: unknown[]) => unknown;
@@ -159,7 +160,7 @@ export function runAsScript(
   mod: ModuleLike,
   text: Buffer,
   filename: string,
-  options: { cachedData?: Buffer; beforeRun?: (script: vm.Script, rejected: boolean) => void },
+  options: { cachedData?: Buffer; importModuleDynamically?: symbol; beforeRun?: (script: vm.Script, rejected: boolean) => void },
   stats: CodeCacheStats = codeCacheStats,
   log?: (message: string) => void,
 ): CompileResult {
@@ -169,6 +170,7 @@ export function runAsScript(
       filename,
       lineOffset: SCRIPT_LINE_OFFSET,
       ...(options.cachedData ? { cachedData: options.cachedData } : {}),
+      ...(options.importModuleDynamically ? { importModuleDynamically: options.importModuleDynamically as never } : {}),
     });
   } catch {
     return { ran: false };

@@ -27,6 +27,11 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
+  // Large enough to open the local code cache file (cjs-hooks.ts LOCAL_CACHE_MIN_SIZE).
+  writeFileSync(
+    path.join(dir, 'cached.js'),
+    [`// ${'padding '.repeat(160)}`, "import('./plugins/alpha.mjs').then((m) => console.log(m.default));", ''].join('\n'),
+  );
   mkdirSync(path.join(dir, 'plugins'));
   writeFileSync(path.join(dir, 'plugins', 'alpha.mjs'), "export default 'plugin alpha';\n");
 });
@@ -35,6 +40,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
   let node: string;
   const resources = () => path.join(dir, `app-${line}.oxres`);
+  const cachedResources = () => path.join(dir, `cached-${line}.oxres`);
   const start = (args: string[]) => run(node, [cli, 'run', resources(), ...args], { cwd: dir, env: cleanEnv({ OXPACK_DEBUG: 'timing' }) });
 
   beforeAll(async () => {
@@ -47,6 +53,14 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
       },
     );
     expect(build.exitCode).toBe(0);
+    const cached = await run(
+      process.execPath,
+      [cli, 'cached.js', '-o', cachedResources(), '--resources-only', '--assets', 'plugins/**', '--node', node],
+      {
+        cwd: dir,
+      },
+    );
+    expect(cached.exitCode).toBe(0);
   }, 300_000);
 
   test('an import() that never runs starts no hooks', async () => {
@@ -81,6 +95,25 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
       } else {
         expect(first.stderr + second.stderr).not.toMatch(/compile cache/);
       }
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  test('CommonJS code whose import() starts the hooks compiles from its local code cache on Node 22+, and its import() works', async () => {
+    // The first start leaves a note, the second makes the caches at its end, the third uses them.
+    const cache = mkdtempSync(path.join(tmpdir(), 'oxpack-import-cache-'));
+    try {
+      const env = cleanEnv({ OXPACK_DEBUG: 'cache', OXPACK_CACHE_DIR: cache });
+      const starts = [];
+      for (let k = 0; k < 3; k++) starts.push(await run(node, [cli, 'run', cachedResources()], { cwd: dir, env }));
+      expect(starts.map((r) => [r.exitCode, r.stdout])).toEqual(Array(3).fill([0, 'plugin alpha']));
+      const third = starts[2]!.stderr;
+      expect(third).not.toMatch(/Warning/);
+      // Node 20's V8 would drop the script's import() callback with a cache: there it compiles from source.
+      const used = /oxpack:cache used \S+\/app\/cached\.js/;
+      if (line >= 22) expect(third).toMatch(used);
+      else expect(third).not.toMatch(used);
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
