@@ -26,8 +26,22 @@ const common = {
 const template = (name) => fileURLToPath(new URL(`../templates/${name}`, import.meta.url));
 const output = (name) => fileURLToPath(new URL(`../dist/templates/${name}`, import.meta.url));
 
-// 1. The hooks module a module.register() thread loads (Node before 22.15): an ES module.
-await build({ ...common, entryPoints: [template('esm-hooks-thread.ts')], outfile: output('esm-hooks.mjs'), format: 'esm' });
+// 1. The hooks a module.register() thread runs (Node before 22.15), as CommonJS: an executable's thread
+//    compiles it from a SEA asset with the code cache the build made of all its functions, where an ES
+//    module would compile from source and import each built-in through the ES module loader (together
+//    3-5 ms of every start of an ES module app on Node 20); `oxpack run` and the library load it
+//    through the small ES module beside it.
+await build({ ...common, entryPoints: [template('esm-hooks-thread.ts')], outfile: output('esm-hooks.cjs'), format: 'cjs' });
+writeFileSync(
+  output('esm-hooks.mjs'),
+  [
+    '// The module.register() hooks module of `oxpack run` and the library: the hooks in esm-hooks.cjs.',
+    "import { createRequire } from 'node:module';",
+    '',
+    "export const { initialize, resolve, load } = createRequire(import.meta.url)('./esm-hooks.cjs');",
+    '',
+  ].join('\n'),
+);
 // 2. The runtime entry. An executable carries the hooks module as a SEA asset of its own (a packed
 //    executable has no files to point the hooks thread at); `oxpack run` finds it beside main.cjs.
 await build({ ...common, entryPoints: [template('main.ts')], outfile: output('main.cjs'), format: 'cjs' });

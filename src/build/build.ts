@@ -17,11 +17,11 @@ import { type FileConfig, findProjectRoot, readConfigFile, readPackageConfig } f
 import type { Diagnostic } from './diagnostics.js';
 import { DiskHost } from './disk-host.js';
 import { codeCacheKeepsNames } from '../runtime/code-cache.js';
-import { addCodeCaches, runtimeCodeCache } from './code-cache.js';
+import { addCodeCaches, esmHooksCodeCache, runtimeCodeCache } from './code-cache.js';
 import { mayCallImport, ResourceCollector, type FileInstall } from './collector.js';
 import { packageNameOf } from './packages.js';
 import { locateBlob } from '../format/locate.js';
-import { bootstrapPath, esmHooksPath, loaderPath, SENTINEL_FUSE, writeError, writeExecutable } from './sea.js';
+import { bootstrapPath, type BundleCaches, esmHooksPath, loaderPath, SENTINEL_FUSE, writeError, writeExecutable } from './sea.js';
 import { hostTarget, ignoresNodeOptions, probeTarget, resolveTarget, type TargetInfo } from './target.js';
 import { parseTargetSpec } from './target-spec.js';
 import { trace } from './trace.js';
@@ -219,20 +219,26 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const codeCache = !target.crossPlatform && (options.codeCache ?? config.codeCache ?? true);
   const allowNodeOptions = options.allowNodeOptions ?? config.allowNodeOptions ?? false;
   const moduleCaches = codeCache && codeCacheKeepsNames(target.version);
-  let runtimeCache: Buffer | undefined;
+  const bundleCaches: BundleCaches = {};
   if (codeCache && (moduleCaches || !options.resourcesOnly)) {
     await step(
       'code-cache',
       async () => {
-        if (!options.resourcesOnly) runtimeCache = await runtimeCodeCache(target);
+        if (!options.resourcesOnly) {
+          bundleCaches.runtime = await runtimeCodeCache(target);
+          // The hooks thread's, where the target starts one for ES modules (before 22.15).
+          if (!target.syncHooks) bundleCaches.esmHooks = await esmHooksCodeCache(target);
+        }
         // Modules that may call import() compile from source at run time (runtime/cjs-hooks.ts).
         const modules = collector.inMemory('commonjs').filter((m) => !mayCallImport(m));
         return moduleCaches ? addCodeCaches(target, modules) : { count: 0, bytes: 0, reused: 0 };
       },
       (r) =>
-        [...(moduleCaches ? [`${plural(r.count, 'module')}, ${formatSize(r.bytes)}`] : []), ...(runtimeCache ? ['runtime'] : [])].join(
-          ' + ',
-        ),
+        [
+          ...(moduleCaches ? [`${plural(r.count, 'module')}, ${formatSize(r.bytes)}`] : []),
+          ...(bundleCaches.runtime ? ['runtime'] : []),
+          ...(bundleCaches.esmHooks ? ['ES module hooks'] : []),
+        ].join(' + '),
     );
   }
 
@@ -326,7 +332,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           output,
           // A code cache is made by the blob's Node for its own platform; elsewhere V8 would reject it.
           useCodeCache: codeCache,
-          runtimeCache,
+          caches: bundleCaches,
           allowNodeOptions,
         });
       }

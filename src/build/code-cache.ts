@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import { userCacheDir } from '../cache-location.js';
 import { OxpackError } from '../errors.js';
 import type { Resource } from './collector.js';
-import { bootstrapPath, loaderPath } from './sea.js';
+import { bootstrapPath, esmHooksPath, loaderPath } from './sea.js';
+import { ESM_HOOKS_SCRIPT_NAME, RUNTIME_SCRIPT_NAME } from '../runtime/runtime-script.js';
 import type { TargetInfo } from './target.js';
 
 const run = promisify(execFile);
@@ -52,17 +53,30 @@ class StoredCaches {
  * version and runtime, then kept with the module caches.
  */
 export async function runtimeCodeCache(target: TargetInfo): Promise<Buffer> {
+  return bundleCodeCache(target, bootstrapPath(), RUNTIME_SCRIPT_NAME, loaderPath());
+}
+
+/**
+ * The code cache of the hooks a module.register() thread runs (targets before 22.15), made the same
+ * way; the module that starts them is made by the runtime itself (runtime-script.ts).
+ */
+export async function esmHooksCodeCache(target: TargetInfo): Promise<Buffer> {
+  return bundleCodeCache(target, esmHooksPath(), ESM_HOOKS_SCRIPT_NAME);
+}
+
+/** `bundle`'s code cache under `name`; `loader` is the script that compiles it at run time, if a file. */
+async function bundleCodeCache(target: TargetInfo, bundle: string, name: string, loader?: string): Promise<Buffer> {
   const stored = new StoredCaches(target.version);
   const maker = path.join(path.dirname(bootstrapPath()), 'runtime-cache.cjs');
   // The bundle, and how it is wrapped and compiled (the maker's and the loader's code).
-  const inputs = await Promise.all([bootstrapPath(), maker, loaderPath()].map((f) => readFile(f)));
-  const key = stored.key(Buffer.concat([Buffer.from('oxpack-runtime\0'), ...inputs]));
+  const inputs = await Promise.all([bundle, maker, ...(loader ? [loader] : [])].map((f) => readFile(f)));
+  const key = stored.key(Buffer.concat([Buffer.from(`${name}\0`), ...inputs]));
   const known = await stored.get(key);
   if (known) return known;
   const work = await mkdtemp(path.join(tmpdir(), 'oxpack-runtime-cache-'));
   try {
-    const out = path.join(work, 'runtime.cache');
-    await runTarget(target, [maker, bootstrapPath(), out]);
+    const out = path.join(work, 'bundle.cache');
+    await runTarget(target, [maker, bundle, out, name]);
     const cache = await readFile(out);
     await stored.put(key, cache);
     return cache;

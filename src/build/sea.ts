@@ -17,7 +17,14 @@ import { OxpackError } from '../errors.js';
 import { atLeast, type TargetInfo } from './target.js';
 import type { PostjectJob } from './postject-worker.js';
 import { track, untrack } from './temp-files.js';
-import { ASSET_KEY, ESM_HOOKS_ASSET_KEY, INDEX_COPY_ASSET_KEY, RUNTIME_ASSET_KEY, RUNTIME_CACHE_KEY } from '../runtime/runtime-script.js';
+import {
+  ASSET_KEY,
+  ESM_HOOKS_ASSET_KEY,
+  ESM_HOOKS_CACHE_KEY,
+  INDEX_COPY_ASSET_KEY,
+  RUNTIME_ASSET_KEY,
+  RUNTIME_CACHE_KEY,
+} from '../runtime/runtime-script.js';
 import { indexCopyOf } from '../format/index-copy.js';
 
 const run = promisify(execFile);
@@ -33,9 +40,9 @@ export function loaderPath(): string {
   return path.join(path.dirname(bootstrapPath()), 'sea-loader.cjs');
 }
 
-/** dist/templates/esm-hooks.mjs: the module.register() hooks module (Node before 22.15), beside the runtime. */
+/** dist/templates/esm-hooks.cjs: the hooks of a module.register() thread (Node before 22.15), beside the runtime. */
 export function esmHooksPath(): string {
-  return path.join(path.dirname(bootstrapPath()), 'esm-hooks.mjs');
+  return path.join(path.dirname(bootstrapPath()), 'esm-hooks.cjs');
 }
 
 /** dist/templates/main.cjs of this package (the runtime entry), wherever this module runs from. */
@@ -63,10 +70,17 @@ export interface ExecutableInput {
   output: string;
   /** Let the target Node produce a V8 code cache for the main script (same platform only). */
   useCodeCache: boolean;
-  /** The V8 code cache of the runtime bundle (runtime-cache.ts), made by the target Node. */
-  runtimeCache?: Buffer | undefined;
+  /** V8 code caches of the bundles the executable starts, made by the target Node (runtime-cache.ts). */
+  caches?: BundleCaches;
   /** Let NODE_OPTIONS extend Node's arguments (default: ignored, "execArgvExtension": "none"). */
   allowNodeOptions?: boolean;
+}
+
+export interface BundleCaches {
+  /** Of the runtime bundle. */
+  runtime?: Buffer | undefined;
+  /** Of the hooks of a module.register() thread (targets before 22.15). */
+  esmHooks?: Buffer | undefined;
 }
 
 /** A path beside `output` (same folder, so rename is atomic) that nobody else will pick. */
@@ -84,7 +98,7 @@ async function runSeaConfig(
   useCodeCache: boolean,
   mode: { blob: true } | { executable: string; output: string },
   allowNodeOptions = false,
-  runtimeCache?: Buffer,
+  caches: BundleCaches = {},
 ): Promise<Buffer | undefined> {
   const work = await mkdtemp(path.join(tmpdir(), 'oxpack-sea-'));
   try {
@@ -92,10 +106,12 @@ async function runSeaConfig(
     const blobPath = path.join(work, 'sea-prep.blob');
     const configPath = path.join(work, 'sea-config.json');
     const cachePath = path.join(work, 'runtime.cache');
+    const hooksCachePath = path.join(work, 'esm-hooks.cache');
     const indexCopyPath = path.join(work, 'index.copy');
     await writeFile(resourcesPath, resources);
     await writeFile(indexCopyPath, indexCopyOf(resources));
-    if (runtimeCache) await writeFile(cachePath, runtimeCache);
+    if (caches.runtime) await writeFile(cachePath, caches.runtime);
+    if (caches.esmHooks) await writeFile(hooksCachePath, caches.esmHooks);
     await writeFile(
       configPath,
       JSON.stringify({
@@ -108,14 +124,15 @@ async function runSeaConfig(
         // honours this (older lines ignore the setting; the runtime then guards NODE_OPTIONS itself).
         ...(allowNodeOptions ? {} : { execArgvExtension: 'none' }),
         // The runtime bundle the loader compiles (worker threads of packed scripts run it too), its
-        // code cache, the hooks module it starts a thread with where Node has no registerHooks, and
-        // the copy of the index that a start compares the blob's with.
+        // code cache, the hooks it starts a thread with where Node has no registerHooks (and their
+        // code cache), and the copy of the index that a start compares the blob's with.
         assets: {
           [ASSET_KEY]: resourcesPath,
           [INDEX_COPY_ASSET_KEY]: indexCopyPath,
           [RUNTIME_ASSET_KEY]: bootstrapPath(),
           [ESM_HOOKS_ASSET_KEY]: esmHooksPath(),
-          ...(runtimeCache ? { [RUNTIME_CACHE_KEY]: cachePath } : {}),
+          ...(caches.runtime ? { [RUNTIME_CACHE_KEY]: cachePath } : {}),
+          ...(caches.esmHooks ? { [ESM_HOOKS_CACHE_KEY]: hooksCachePath } : {}),
         },
       }),
     );
@@ -147,9 +164,9 @@ export async function seaBlob(
   resources: Buffer,
   useCodeCache: boolean,
   allowNodeOptions = false,
-  runtimeCache?: Buffer,
+  caches: BundleCaches = {},
 ): Promise<Buffer> {
-  return (await runSeaConfig(target, resources, useCodeCache, { blob: true }, allowNodeOptions, runtimeCache))!;
+  return (await runSeaConfig(target, resources, useCodeCache, { blob: true }, allowNodeOptions, caches))!;
 }
 
 /**
@@ -216,10 +233,10 @@ export async function writeExecutable(input: ExecutableInput): Promise<number> {
         input.useCodeCache,
         { executable: target.binary, output: temp },
         input.allowNodeOptions,
-        input.runtimeCache,
+        input.caches,
       );
     } else {
-      const blob = await seaBlob(target, input.resources, input.useCodeCache, input.allowNodeOptions, input.runtimeCache);
+      const blob = await seaBlob(target, input.resources, input.useCodeCache, input.allowNodeOptions, input.caches);
       await copyFile(target.binary, temp);
       await chmod(temp, 0o755); // the source may be read-only; postject rewrites the file in place
       await removeSignature(temp, target);

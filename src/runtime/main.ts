@@ -17,7 +17,7 @@ import { WORKER_LAUNCH, type WorkerLaunch } from './worker-hooks.js';
 import { matchesIndexCopy } from '../format/index-copy.js';
 import {
   ASSET_KEY,
-  ESM_HOOKS_ASSET_KEY,
+  esmHooksModuleCode,
   INDEX_COPY_ASSET_KEY,
   LOADER_STATE,
   type LoaderState,
@@ -133,8 +133,8 @@ function runWorker(entry: RuntimeEntry, launch: WorkerLaunch): void {
 
 function equip(finder: RuntimeFinder, entry: RuntimeEntry, sea: boolean): void {
   // Made when a module.register() hooks thread is started (Node before 22.15), not at every start. An
-  // executable has no file to point the thread at: the module's source (a SEA asset) goes in a data:
-  // URL, whose sourceURL names it in stack traces that would otherwise print the whole URL.
+  // executable has no file to point the thread at: a module that starts the hooks from the SEA assets
+  // (runtime-script.ts esmHooksModuleCode) goes in a data: URL.
   let url: string | undefined;
   Object.defineProperty(finder, 'esmHooksUrl', {
     configurable: true,
@@ -144,8 +144,7 @@ function equip(finder: RuntimeFinder, entry: RuntimeEntry, sea: boolean): void {
 }
 
 function esmHooksDataUrl(): string {
-  const source = Buffer.from(getRawAsset(ESM_HOOKS_ASSET_KEY) as ArrayBuffer);
-  return `data:text/javascript;base64,${Buffer.concat([source, Buffer.from('\n//# sourceURL=oxpack-esm-hooks.mjs\n')]).toString('base64')}`;
+  return `data:text/javascript;base64,${Buffer.from(esmHooksModuleCode()).toString('base64')}`;
 }
 
 /** NODE_OPTIONS flags that would run other code inside the app, or let a debugger or profiler into it. */

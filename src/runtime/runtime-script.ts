@@ -14,11 +14,13 @@ export const RUNTIME_ASSET_KEY = 'oxpack-runtime';
 /** The SEA asset holding the V8 code cache of the runtime bundle, when the build could make one. */
 export const RUNTIME_CACHE_KEY = 'oxpack-runtime-cache';
 /**
- * The SEA asset holding the module.register() hooks module (dist/templates/esm-hooks.mjs), which Node
- * before 22.15 runs in a thread of its own: read only then. Carried inside the runtime bundle, its 80
- * kB made every start decode and deserialize a third more runtime (about 0.2 ms).
+ * The SEA asset holding the module.register() hooks (dist/templates/esm-hooks.cjs), which Node before
+ * 22.15 runs in a thread of its own: read only then. Carried inside the runtime bundle, its 80 kB made
+ * every start decode and deserialize a third more runtime (about 0.2 ms).
  */
 export const ESM_HOOKS_ASSET_KEY = 'oxpack-esm-hooks';
+/** The SEA asset holding the V8 code cache of the hooks, made by the build for targets before 22.15. */
+export const ESM_HOOKS_CACHE_KEY = 'oxpack-esm-hooks-cache';
 /**
  * The SEA asset holding a copy of the packed index (format/index-copy.ts): a start that finds the
  * blob's index equal to it needs no checksum.
@@ -26,6 +28,8 @@ export const ESM_HOOKS_ASSET_KEY = 'oxpack-esm-hooks';
 export const INDEX_COPY_ASSET_KEY = 'oxpack-index-copy';
 /** The runtime's file name in stack traces. Fixed: Node 20's V8 keeps the name a cache was made under. */
 export const RUNTIME_SCRIPT_NAME = 'oxpack-runtime.cjs';
+/** The same for the hooks of a module.register() thread. */
+export const ESM_HOOKS_SCRIPT_NAME = 'oxpack-esm-hooks.cjs';
 
 const HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const TAIL = '\n})';
@@ -88,6 +92,37 @@ function startRuntime(getRawAsset: (key: string) => ArrayBuffer, ScriptClass: ty
   };
   (globalThis as Record<symbol, unknown>)[Symbol.for(names.state)] = state;
   (script.runInThisContext() as (...a: unknown[]) => void)(...args);
+}
+
+const ESM_HOOKS_NAMES: StartNames = {
+  source: ESM_HOOKS_ASSET_KEY,
+  cache: ESM_HOOKS_CACHE_KEY,
+  filename: ESM_HOOKS_SCRIPT_NAME,
+  head: HEAD,
+  tail: TAIL,
+  state: 'oxpack.esm-hooks-loader',
+};
+/** Where the hooks thread of an executable finds what its loader made of the hooks' code cache. */
+export const ESM_HOOKS_LOADER_STATE = Symbol.for(ESM_HOOKS_NAMES.state);
+
+/**
+ * The ES module a module.register() thread of a packed executable loads, from a data: URL: it starts
+ * the hooks bundle from the SEA assets as the loader starts the runtime (with the build's code cache
+ * of all its functions) and exports its hooks. Three built-ins are imported through the thread's ES
+ * module loader instead of the bundle's six.
+ */
+export function esmHooksModuleCode(): string {
+  const args = `[module.exports, createRequire(process.execPath), module, ${JSON.stringify(ESM_HOOKS_SCRIPT_NAME)}, '.']`;
+  return [
+    "import { getRawAsset } from 'node:sea';",
+    "import { Script } from 'node:vm';",
+    "import { createRequire } from 'node:module';",
+    'const module = { exports: {} };',
+    `(${startRuntime.toString()})(getRawAsset, Script, ${JSON.stringify(ESM_HOOKS_NAMES)}, ${args});`,
+    'export const { initialize, resolve, load } = module.exports;',
+    '//# sourceURL=oxpack-esm-hooks.mjs',
+    '',
+  ].join('\n');
 }
 
 /** Starts the runtime in the SEA main script (templates/sea-loader.ts). */

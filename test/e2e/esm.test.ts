@@ -65,6 +65,18 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
         else expect(expected.stdout.length).toBeGreaterThan(0);
       });
 
+      // Where the hooks run in a thread of their own (module.register, before 22.15), the executable
+      // starts them from the code cache the build made of them; later lines start no thread.
+      if (entry === 'main.js' && fixture === 'esm-features') {
+        test('the hooks thread starts from its code cache (Node 20)', async () => {
+          const scenario = { ...scenarios[0]!, env: { OXPACK_DEBUG: 'cache' } };
+          const actual = await app.run(scenario);
+          expect(actual.stdout).toBe(app.node.get(scenarios[0]!.name)!.stdout);
+          const thread = /oxpack:cache ES module hooks thread code cache: (\S+)/.exec(actual.stderr);
+          expect(thread?.[1]).toBe(line < 22 ? 'used' : undefined);
+        });
+      }
+
       // Where the hooks run in the main thread (module.registerHooks, 22.15 and later), they count.
       if (fixture === 'esm-mixed' && entry === 'main.js' && line >= 22) {
         test("the build answered the packed ES modules' literal imports", async () => {
