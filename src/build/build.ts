@@ -229,7 +229,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           // The hooks thread's, where the target starts one for ES modules (before 22.15).
           if (!target.syncHooks) bundleCaches.esmHooks = await esmHooksCodeCache(target);
         }
-        // Modules that may call import() compile from source at run time (runtime/cjs-hooks.ts).
+        // Modules that may call import() get no build-time cache: they compile from source until the
+        // executable has made a local one, which Node 22+ can use for them (runtime/cjs-hooks.ts).
         const modules = collector.inMemory('commonjs').filter((m) => !mayCallImport(m));
         return moduleCaches ? addCodeCaches(target, modules) : { count: 0, bytes: 0, reused: 0 };
       },

@@ -200,9 +200,9 @@ export class PackedIndex {
   }
 
   /**
-   * Entry number of `name`, or -1. The loaders ask for the same few names again and again (an ES
-   * module's URL is looked up by resolve, load and the format check: about four times each), so
-   * answers are kept; an app that stats many distinct paths only refills the memo.
+   * Entry number of `name`, or -1. The loaders and the fs overlay ask for the same few names again
+   * and again (a module's path by the resolver, the loader and stat), so answers are kept; an app
+   * that stats many distinct paths only refills the memo.
    */
   find(name: string): number {
     const memo = (this.found ??= new Map());

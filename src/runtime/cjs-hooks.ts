@@ -231,12 +231,12 @@ export function installCjsHooks(
       }
       throw nodeError('ERR_REQUIRE_ESM', `require() of ES Module ${filename} not supported.`);
     }
-    // Its import() calls reach the ES module loader through the option it is compiled with. From a
-    // cache too on Node 22+, whose V8 gives a script consumed from a cache the options of its compile;
-    // Node 20's V8 drops them, and import() then fails: there it compiles from source.
+    // Deferred code's import() calls reach the ES module loader through the option it is compiled
+    // with. From a cache too on Node 22+, whose V8 gives a script consumed from a cache the options of
+    // its compile; Node 20's V8 drops them, and import() then fails: there it compiles from source
+    // (compileAndRun below), as it does wherever no cache is at hand. Other code that calls import()
+    // compiles from source through Node's own loader, which gives it its import().
     const cachedImport = deferred && canUseCodeCache;
-    if (deferred && !cachedImport && compileAndRun(module as never, source(), filename, deferredImport()).ran) return;
-    // Other code that calls import() compiles from source (Node's own loader gives it its import()).
     if (!index.callsImport(i) || cachedImport) {
       // The build's cache (Node 22+: top levels only) until this machine has made a fuller one.
       const built = useCodeCache ? index.codeCache(i) : undefined;
@@ -261,7 +261,7 @@ export function installCjsHooks(
         if (result.ran) return;
       }
     }
-    if (cachedImport && compileAndRun(module as never, source(), filename, deferredImport()).ran) return;
+    if (deferred && compileAndRun(module as never, source(), filename, deferredImport()).ran) return;
     // Two arguments, as Node's own loader calls it on every line: the third changed meaning over time.
     module._compile(source(), filename);
   };
