@@ -1,7 +1,8 @@
 /**
  * What kind of entry a file becomes, decided at build time as the target Node would decide it at run
  * time: .mjs and .cjs by name, .js by the nearest package.json "type" (or by its syntax where the
- * target detects module syntax), .json, .node and .wasm by extension, everything else an asset.
+ * target detects module syntax), .json, .node and .wasm by extension, everything else an asset (but
+ * a file without an extension that code loads: extensionlessHint).
  */
 import { basename, extname } from 'node:path';
 import type { ResourceKind } from '../format/layout.js';
@@ -21,6 +22,28 @@ export function parseHintFor(path: string, host: DiskHost, detectModule: boolean
   if (type === 'module') return 'module';
   if (type === 'commonjs' || !detectModule) return 'script';
   return 'detect';
+}
+
+/** How code loads a file: through require(), or through the ES module loader (import, the entry point). */
+export type LoadedBy = 'require' | 'import';
+
+/**
+ * How a file without an extension that code loads parses, as the target's loaders decide (bin
+ * scripts, yargs 17's `yargs/yargs`). The ES module loader, which also runs an entry point, follows
+ * the package's "type"; so does require() from Node 26 on, where before it took such a file as
+ * CommonJS, or by its syntax where the target detects module syntax, whatever the "type": yargs 17,
+ * CommonJS in a "type": "module" package, fails under node 26 and must fail packed too.
+ */
+export function extensionlessHint(
+  type: string | undefined,
+  loadedBy: LoadedBy,
+  target: { detectModule: boolean; extensionlessByType: boolean },
+): ParseHint {
+  if (loadedBy === 'import' || target.extensionlessByType) {
+    if (type === 'module') return 'module';
+    if (type === 'commonjs') return 'script';
+  }
+  return target.detectModule ? 'detect' : 'script';
 }
 
 /** Kind by file name alone; JS files that need their syntax looked at come back as undefined. */

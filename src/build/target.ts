@@ -27,6 +27,11 @@ export interface TargetInfo {
   detectModule: boolean;
   /** module.registerHooks exists (22.15+): synchronous in-thread hooks that also cover require(esm). */
   syncHooks: boolean;
+  /**
+   * require() of a file without an extension follows its package's "type" as for a .js file (26+):
+   * before, it was CommonJS (or detected from its syntax) even in a "type": "module" package.
+   */
+  extensionlessByType: boolean;
   /** Built-in modules that can be required without the node: scheme. */
   builtins: string[];
   /** True when the binary is the Node running oxpack. */
@@ -52,6 +57,11 @@ export function atLeast(version: string, min: readonly [number, number, number])
   const v = parseVersion(version);
   for (let i = 0; i < 3; i++) if (v[i] !== min[i]) return v[i]! > min[i]!;
   return true;
+}
+
+/** Node 26 made require() read "type" for files without an extension (nodejs/node#61600). */
+function extensionlessByType(version: string): boolean {
+  return parseVersion(version)[0] >= 26;
 }
 
 /** Syntax detection for untyped .js shipped unflagged in 22.7 and was backported to 20.19. */
@@ -90,6 +100,7 @@ export function hostTarget(): TargetInfo {
     requireModule: Boolean((process.features as { require_module?: boolean }).require_module),
     detectModule: detectsModules(process.version),
     syncHooks: hasRegisterHooks(process.version),
+    extensionlessByType: extensionlessByType(process.version),
     builtins: builtinModules.filter((m) => !m.startsWith('node:')),
     isHost: true,
     blobBinary: realpathSync(process.execPath),
@@ -118,7 +129,9 @@ export async function probeTarget(binary: string): Promise<TargetInfo> {
       hint: 'a binary for another platform cannot run here; cross-platform targets come with --target',
     });
   }
-  const info = JSON.parse(stdout) as Omit<TargetInfo, 'binary' | 'isHost' | 'detectModule' | 'syncHooks'> & { sea: boolean };
+  const info = JSON.parse(stdout) as Omit<TargetInfo, 'binary' | 'isHost' | 'detectModule' | 'syncHooks' | 'extensionlessByType'> & {
+    sea: boolean;
+  };
   return checkVersion({
     binary: real,
     version: info.version,
@@ -127,6 +140,7 @@ export async function probeTarget(binary: string): Promise<TargetInfo> {
     requireModule: info.requireModule,
     detectModule: detectsModules(info.version),
     syncHooks: hasRegisterHooks(info.version),
+    extensionlessByType: extensionlessByType(info.version),
     builtins: info.builtins.filter((m) => !m.startsWith('node:')),
     isHost: false,
     blobBinary: real,

@@ -4,7 +4,7 @@
  * are later packed whole (packages.ts); the app's own files come from here and from --assets.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fg from 'fast-glob';
 import type { ResourceKind } from '../format/layout.js';
@@ -13,7 +13,8 @@ import { defaultConditions } from '../resolver/conditions.js';
 import { moduleNotFound } from '../resolver/errors.js';
 import { EsmResolver, isRelativeOrAbsolutePath, parsePackageName } from '../resolver/esm.js';
 import { lookupPaths } from '../resolver/lookup-paths.js';
-import { detectedKind, kindByName, parseHintFor } from './classify.js';
+import { findPackageScope } from '../resolver/scope.js';
+import { detectedKind, extensionlessHint, kindByName, parseHintFor, type LoadedBy } from './classify.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { DiskHost } from './disk-host.js';
 import { packageRootOf } from './packages.js';
@@ -68,9 +69,11 @@ export function trace(input: TraceInput): TraceResult {
     specifiers.add(specifier);
   };
   const diagnostics: Diagnostic[] = [];
-  const queue: { file: string; lenient: boolean }[] = [
+  // loadedBy: how code loads the file, when it is loaded as code (what a file without an extension
+  // is depends on it); the entry point runs as the ES module loader would run it.
+  const queue: { file: string; lenient: boolean; loadedBy?: LoadedBy }[] = [
     ...(input.scripts ?? []).map((file) => ({ file, lenient: true })),
-    { file: input.entry, lenient: false },
+    { file: input.entry, lenient: false, loadedBy: 'import' },
   ];
 
   const isBuiltin = (specifier: string): boolean => specifier.startsWith('node:') || host.isBuiltin(specifier);
@@ -83,8 +86,8 @@ export function trace(input: TraceInput): TraceResult {
     }
   };
 
-  const add = (path: string, lenient = false): void => {
-    if (!files.has(path)) queue.push({ file: path, lenient });
+  const add = (path: string, lenient = false, loadedBy?: LoadedBy): void => {
+    if (!files.has(path)) queue.push({ file: path, lenient, ...(loadedBy ? { loadedBy } : {}) });
   };
 
   const resolveReference = (ref: Reference, from: string): string | undefined => {
@@ -129,10 +132,14 @@ export function trace(input: TraceInput): TraceResult {
   };
 
   while (queue.length > 0) {
-    const { file, lenient } = queue.pop()!;
+    const { file, lenient, loadedBy } = queue.pop()!;
     if (files.has(file)) continue;
     let kind = kindByName(file, host, target.detectModule);
-    const hint = parseHintFor(file, host, target.detectModule);
+    let hint = parseHintFor(file, host, target.detectModule);
+    if (hint === undefined && loadedBy !== undefined && extname(file) === '' && kind === 'asset') {
+      hint = extensionlessHint(findPackageScope(host, file)?.type, loadedBy, target);
+      kind = hint === 'module' ? 'module' : hint === 'script' ? 'commonjs' : undefined;
+    }
     if (hint === undefined) {
       files.set(file, kind!);
       continue;
@@ -167,7 +174,11 @@ export function trace(input: TraceInput): TraceResult {
       try {
         const found = resolveReference(ref, file);
         if (found && !isExternalPath(found, input.external)) {
-          add(found, lenient);
+          add(
+            found,
+            lenient,
+            ref.kind === 'require' ? 'require' : ref.kind === 'import' || ref.kind === 'dynamic-import' ? 'import' : undefined,
+          );
           if (kind === 'commonjs' && (ref.kind === 'require' || ref.kind === 'require.resolve')) record(requires, file, ref.specifier);
           if (kind === 'module' && (ref.kind === 'import' || ref.kind === 'dynamic-import')) record(imports, file, ref.specifier);
         }

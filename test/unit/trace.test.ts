@@ -277,6 +277,63 @@ describe('trace', () => {
     expect(packageRootOf(p('src', 'i.js'))).toBeUndefined();
   });
 
+  test('files without an extension that code loads are classified as the target line loads them', () => {
+    // yargs 17: CommonJS without an extension in a "type": "module" package, required; bin scripts.
+    write('node_modules/typed/package.json', { name: 'typed', type: 'module', exports: { './cjs': './cjs', './esm': './esm' } });
+    write('node_modules/typed/cjs', "module.exports = require('./helper.cjs');");
+    write('node_modules/typed/helper.cjs', 'module.exports = 1;');
+    write('node_modules/typed/esm', 'export default 2;');
+    write('node_modules/typed/LICENSE', 'not code');
+    write('node_modules/untyped/package.json', { name: 'untyped', version: '1.0.0' });
+    write('node_modules/untyped/tool', 'export const three = 3;');
+    write('node_modules/untyped/script', 'module.exports = 4;');
+    write('loads-extensionless.js', "require('typed/cjs'); import('typed/esm'); require('untyped/tool'); require('untyped/script');");
+    const kinds = (overrides: Partial<ReturnType<typeof hostTarget>>) => {
+      const target = { ...hostTarget(), ...overrides };
+      const result = trace({
+        entry: path.join(root, 'loads-extensionless.js'),
+        host: new DiskHost(new Set(target.builtins)),
+        target,
+        external: new Set(),
+        appRoot: root,
+      });
+      const of = (name: string) => result.files.get(path.join(root, 'node_modules', name));
+      return {
+        cjs: of('typed/cjs'),
+        helper: of('typed/helper.cjs'),
+        esm: of('typed/esm'),
+        license: of('typed/LICENSE'),
+        tool: of('untyped/tool'),
+        script: of('untyped/script'),
+      };
+    };
+    // Node 26: require() follows "type"; what it has no "type" for is detected from its syntax.
+    expect(kinds({ extensionlessByType: true, detectModule: true })).toEqual({
+      cjs: 'module',
+      helper: 'commonjs',
+      esm: 'module',
+      license: undefined,
+      tool: 'module',
+      script: 'commonjs',
+    });
+    // Node 22-24: require() ignores "type" for them and detects; the ES module loader follows it.
+    expect(kinds({ extensionlessByType: false, detectModule: true })).toEqual({
+      cjs: 'commonjs',
+      helper: 'commonjs',
+      esm: 'module',
+      license: undefined,
+      tool: 'module',
+      script: 'commonjs',
+    });
+    // Node 20.12-20.18: no detection, so require() takes them as CommonJS.
+    expect(kinds({ extensionlessByType: false, detectModule: false })).toMatchObject({
+      cjs: 'commonjs',
+      esm: 'module',
+      tool: 'commonjs',
+      script: 'commonjs',
+    });
+  });
+
   test('symlinked packages are followed and the links recorded (pnpm, workspaces)', () => {
     write('store/linked@1/node_modules/linked/package.json', { name: 'linked', main: 'main.js' });
     write('store/linked@1/node_modules/linked/main.js', '');
