@@ -174,6 +174,17 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   );
   traced.diagnostics.forEach(report);
   const errors = traced.diagnostics.filter((d) => d.severity === 'error');
+  const typescript = errors.filter((d) => d.code === 'typescript');
+  if (typescript.length > 0) {
+    throw new OxpackError(
+      'OXPACK_TYPESCRIPT',
+      `${typescript.length === 1 ? 'an import of the app loads' : `${typescript.length} imports of the app load`} TypeScript, which oxpack does not pack as code`,
+      {
+        details: typescript.map((d) => `${path.relative(cwd, d.file ?? '') || d.file}:${d.line}:${d.column}: ${d.message}`),
+        hint: TYPESCRIPT_HINT,
+      },
+    );
+  }
   if (errors.length > 0) {
     throw new OxpackError(
       'OXPACK_UNRESOLVED',
@@ -414,6 +425,23 @@ function holdsBlob(output: string, blob: Buffer): boolean {
   }
 }
 
+/**
+ * TypeScript, which Node 22.18+ runs by stripping its types: oxpack packs JavaScript only, and says so
+ * rather than build an executable whose first import fails.
+ */
+const TYPESCRIPT_SOURCE = /(?<!\.d)\.[cm]?ts$/;
+const TYPESCRIPT_HINT = 'compile the app to JavaScript first (tsc, or esbuild) and pack what that writes, e.g. oxpack dist/app.js -o app';
+
+function typescriptEntry(entry: string): OxpackError {
+  return new OxpackError(
+    'OXPACK_ENTRY',
+    `the entry point ${entry} is TypeScript: oxpack packs JavaScript and does not strip types as node does`,
+    {
+      hint: TYPESCRIPT_HINT,
+    },
+  );
+}
+
 function checkEntry(cwd: string, entry: string | undefined): string {
   if (!entry) {
     throw new OxpackError('OXPACK_USAGE', 'no entry point given', { hint: 'name the script node would run: oxpack server.js -o server' });
@@ -430,6 +458,7 @@ function checkEntry(cwd: string, entry: string | undefined): string {
       hint: `name the script itself, e.g. ${path.join(entry, 'index.js')}`,
     });
   }
+  if (TYPESCRIPT_SOURCE.test(abs)) throw typescriptEntry(entry);
   return realpathSync(abs);
 }
 

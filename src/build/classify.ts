@@ -29,10 +29,10 @@ export type LoadedBy = 'require' | 'import';
 
 /**
  * How a file without an extension that code loads parses, as the target's loaders decide (bin
- * scripts, yargs 17's `yargs/yargs`). The ES module loader, which also runs an entry point, follows
- * the package's "type"; so does require() from Node 26 on, where before it took such a file as
- * CommonJS, or by its syntax where the target detects module syntax, whatever the "type": yargs 17,
- * CommonJS in a "type": "module" package, fails under node 26 and must fail packed too.
+ * scripts, yargs 17's `yargs/yargs`). The ES module loader, which also runs the entry point, follows
+ * the package's "type", and so does require() from Node 26 on. Before 26, require() ignored the "type"
+ * for such files: CommonJS, or what their syntax says where the target detects module syntax. So
+ * yargs 17, CommonJS in a "type": "module" package, fails under node 26, and packed for 26 too.
  */
 export function extensionlessHint(
   type: string | undefined,

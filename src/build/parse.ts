@@ -289,7 +289,6 @@ function templateParts(node: AnyNode): string[] | undefined {
   return parts.length > 1 && parts[0] !== '' ? parts : undefined;
 }
 
-/** 1-based line and column of `offset` in `source`. */
 /**
  * Whether CommonJS code may call import(): an import() expression, or a string that holds one in a
  * file that makes code from strings (`new Function('s', 'return import(s)')` hides import() from
@@ -335,6 +334,7 @@ export function importCalls(source: string): 'none' | 'expressions' | 'strings' 
   }
 }
 
+/** 1-based line and column of `offset` in `source`. */
 export function lineAndColumn(source: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;

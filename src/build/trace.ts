@@ -173,6 +173,17 @@ export function trace(input: TraceInput): TraceResult {
       if (ref.kind !== 'url' && (isBuiltin(ref.specifier) || isExternal(ref.specifier))) continue;
       try {
         const found = resolveReference(ref, file);
+        if (found && TYPESCRIPT_SOURCE.test(found) && (ref.kind === 'require' || ref.kind === 'import' || ref.kind === 'dynamic-import')) {
+          // Packed as a file all the same: code that never runs (or a package's own failure) may name one.
+          diagnostics.push({
+            severity: ref.optional || inPackage || lenient ? 'warning' : 'error',
+            code: 'typescript',
+            file,
+            specifier: ref.specifier,
+            ...where(ref.offset),
+            message: `${describe(ref)} '${ref.specifier}' loads TypeScript, which oxpack does not pack as code`,
+          });
+        }
         if (found && !isExternalPath(found, input.external)) {
           add(
             found,
@@ -232,6 +243,8 @@ export function trace(input: TraceInput): TraceResult {
 }
 
 const JS_FILE = /\.[cm]?js$/;
+/** .ts, .mts and .cts files, not declarations: node runs them by stripping types; oxpack does not. */
+const TYPESCRIPT_SOURCE = /(?<!\.d)\.[cm]?ts$/;
 
 function describe(ref: Reference): string {
   switch (ref.kind) {

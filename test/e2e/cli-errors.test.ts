@@ -40,6 +40,22 @@ describe('the command line refuses bad input clearly', () => {
     expect(r.stderr).toMatch(/hint: name the script itself, e\.g\. lib\/index\.js/);
   });
 
+  test('TypeScript, as the entry point or loaded by the app, is refused with the way out', async () => {
+    writeFileSync(path.join(dir, 'app.ts'), 'const n: number = 1;\nconsole.log(n);\n');
+    writeFileSync(path.join(dir, 'lib.ts'), 'export const two: number = 2;\n');
+    const r = await oxpack(['app.ts', '-o', 'out']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/error: the entry point app\.ts is TypeScript: oxpack packs JavaScript/);
+    expect(r.stderr).toMatch(/hint: compile the app to JavaScript first/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    writeFileSync(path.join(dir, 'app.js'), "console.log('js');\nimport('./lib.ts').then((m) => console.log(m.two));\n");
+    const s = await oxpack(['app.js', '-o', 'out']);
+    expect(s.exitCode).toBe(1);
+    expect(s.stderr).toMatch(/an import of the app loads TypeScript/);
+    expect(s.stderr).toMatch(/app\.js:2:1: import\(\) '\.\/lib\.ts' loads TypeScript/);
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
   test('no output path', async () => {
     const r = await oxpack(['app.js']);
     expect(r.exitCode).toBe(1);
