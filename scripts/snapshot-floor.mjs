@@ -51,7 +51,14 @@ try {
   writeFileSync(path.join(src, 'snapshot-entry.js'), SNAPSHOT_ENTRY);
   writeFileSync(path.join(src, 'hello.js'), "console.log('hello');\n");
   const { build: bundle } = await import('esbuild');
-  await bundle({ entryPoints: [path.join(src, 'snapshot-entry.js')], bundle: true, platform: 'node', format: 'cjs', outfile: path.join(work, 'bundle.js'), logLevel: 'silent' });
+  await bundle({
+    entryPoints: [path.join(src, 'snapshot-entry.js')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: path.join(work, 'bundle.js'),
+    logLevel: 'silent',
+  });
   const blob = path.join(work, 'snapshot.blob');
   execFileSync(nodeBin, ['--snapshot-blob', blob, '--build-snapshot', path.join(work, 'bundle.js')], { cwd: work, env, stdio: 'inherit' });
   const exe = path.join(work, 'yargs-cli.exe');
@@ -62,7 +69,11 @@ try {
     { label: '`node cli.js hello bob`', file: nodeBin, argv: ['cli.js', 'hello', 'bob'] },
     { label: 'packed (oxpack)', file: exe, argv: ['hello', 'bob'] },
     // argv[1] is the script's place; hideBin drops it as it drops cli.js
-    { label: 'V8 snapshot of the loaded app (`node --snapshot-blob`)', file: nodeBin, argv: ['--snapshot-blob', blob, 'cli', 'hello', 'bob'] },
+    {
+      label: 'V8 snapshot of the loaded app (`node --snapshot-blob`)',
+      file: nodeBin,
+      argv: ['--snapshot-blob', blob, 'cli', 'hello', 'bob'],
+    },
     { label: '`node hello.js`', file: nodeBin, argv: ['hello.js'] },
   ];
   for (const v of variants.slice(0, 3)) {
@@ -94,7 +105,9 @@ try {
   const nodeMs = median(times[0]);
   console.log(`Node ${nodeVersion}, medians of ${runs} interleaved runs, NODE_EXTRA_CA_CERTS unset.\n`);
   console.log('| start | median | / `node cli.js` |\n|---|---:|---:|');
-  variants.forEach((v, k) => console.log(`| ${v.label} | ${median(times[k]).toFixed(1)} ms | ${(median(times[k]) / nodeMs).toFixed(2)}× |`));
+  variants.forEach((v, k) =>
+    console.log(`| ${v.label} | ${median(times[k]).toFixed(1)} ms | ${(median(times[k]) / nodeMs).toFixed(2)}× |`),
+  );
 } finally {
   runner.kill();
   rmSync(work, { recursive: true, force: true });

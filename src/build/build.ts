@@ -12,6 +12,7 @@ import { serializeResources } from '../format/writer.js';
 import { oxpackVersion } from '../version.js';
 import picomatch from 'picomatch';
 import { invalidNameReason } from '../format/names.js';
+import { isTypeScriptSource } from './classify.js';
 import { addResources, assetScripts, type AssetPattern, collectFiles, type Placement } from './collect.js';
 import { type FileConfig, findProjectRoot, readConfigFile, readPackageConfig } from './config.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -429,7 +430,6 @@ function holdsBlob(output: string, blob: Buffer): boolean {
  * TypeScript, which Node 22.18+ runs by stripping its types: oxpack packs JavaScript only, and says so
  * rather than build an executable whose first import fails.
  */
-const TYPESCRIPT_SOURCE = /(?<!\.d)\.[cm]?ts$/;
 const TYPESCRIPT_HINT = 'compile the app to JavaScript first (tsc, or esbuild) and pack what that writes, e.g. oxpack dist/app.js -o app';
 
 function typescriptEntry(entry: string): OxpackError {
@@ -458,7 +458,7 @@ function checkEntry(cwd: string, entry: string | undefined): string {
       hint: `name the script itself, e.g. ${path.join(entry, 'index.js')}`,
     });
   }
-  if (TYPESCRIPT_SOURCE.test(abs)) throw typescriptEntry(entry);
+  if (isTypeScriptSource(abs)) throw typescriptEntry(entry);
   return realpathSync(abs);
 }
 

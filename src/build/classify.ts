@@ -46,6 +46,11 @@ export function extensionlessHint(
   return target.detectModule ? 'detect' : 'script';
 }
 
+/** A .ts, .mts or .cts file, not a declaration file: node runs these by stripping types; oxpack does not. */
+export function isTypeScriptSource(path: string): boolean {
+  return /(?<!\.d)\.[cm]?ts$/.test(path);
+}
+
 /** Kind by file name alone; JS files that need their syntax looked at come back as undefined. */
 export function kindByName(path: string, host: DiskHost, detectModule: boolean): ResourceKind | undefined {
   const name = basename(path);

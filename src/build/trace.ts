@@ -14,7 +14,7 @@ import { moduleNotFound } from '../resolver/errors.js';
 import { EsmResolver, isRelativeOrAbsolutePath, parsePackageName } from '../resolver/esm.js';
 import { lookupPaths } from '../resolver/lookup-paths.js';
 import { findPackageScope } from '../resolver/scope.js';
-import { detectedKind, extensionlessHint, kindByName, parseHintFor, type LoadedBy } from './classify.js';
+import { detectedKind, extensionlessHint, isTypeScriptSource, kindByName, parseHintFor, type LoadedBy } from './classify.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { DiskHost } from './disk-host.js';
 import { packageRootOf } from './packages.js';
@@ -173,7 +173,7 @@ export function trace(input: TraceInput): TraceResult {
       if (ref.kind !== 'url' && (isBuiltin(ref.specifier) || isExternal(ref.specifier))) continue;
       try {
         const found = resolveReference(ref, file);
-        if (found && TYPESCRIPT_SOURCE.test(found) && (ref.kind === 'require' || ref.kind === 'import' || ref.kind === 'dynamic-import')) {
+        if (found && isTypeScriptSource(found) && (ref.kind === 'require' || ref.kind === 'import' || ref.kind === 'dynamic-import')) {
           // Packed as a file all the same: code that never runs (or a package's own failure) may name one.
           diagnostics.push({
             severity: ref.optional || inPackage || lenient ? 'warning' : 'error',
@@ -243,8 +243,6 @@ export function trace(input: TraceInput): TraceResult {
 }
 
 const JS_FILE = /\.[cm]?js$/;
-/** .ts, .mts and .cts files, not declarations: node runs them by stripping types; oxpack does not. */
-const TYPESCRIPT_SOURCE = /(?<!\.d)\.[cm]?ts$/;
 
 function describe(ref: Reference): string {
   switch (ref.kind) {
