@@ -381,6 +381,26 @@ describe('inputs that are fine', () => {
     expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).stderr).not.toMatch(/warning/);
   });
 
+  test('an entry without an extension (a bin script) runs as node runs it', async () => {
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","type":"module"}');
+    mkdirSync(path.join(dir, 'bin'));
+    mkdirSync(path.join(dir, 'lib'));
+    writeFileSync(path.join(dir, 'lib', 'x.js'), "export const x = 'an ES module bin';\n");
+    writeFileSync(
+      path.join(dir, 'bin', 'tool'),
+      "#!/usr/bin/env node\nimport { x } from '../lib/x.js';\nconsole.log(x, import.meta.url.endsWith('/bin/tool'));\n",
+    );
+    const r = await oxpack(['bin/tool', '-o', 'tool.oxres', '--resources-only']);
+    expect(r.stderr).not.toMatch(/error/);
+    // Packed as the ES module it is (on Node 20 the build says what such an entry costs there).
+    if (hostLine === 20) expect(r.stderr).toMatch(/warning: bin\/tool: an ES module entry/);
+    expect(r.exitCode).toBe(0);
+    const node = await run(process.execPath, [path.join(dir, 'bin', 'tool')], { cwd: dir });
+    expect([node.exitCode, node.stdout]).toEqual([0, 'an ES module bin true']);
+    const ran = await run(process.execPath, [cli, 'run', path.join(dir, 'tool.oxres')], { cwd: dir });
+    expect([ran.exitCode, ran.stdout]).toEqual([0, node.stdout]);
+  });
+
   test('a lone script with no package.json anywhere above it builds and runs', async () => {
     rmSync(path.join(dir, 'package.json'));
     const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);
