@@ -52,6 +52,9 @@ function printError(err: unknown): number {
  * Problems as the build finds them: the app's own warnings one by one, warnings inside dependencies
  * (optional requires they handle themselves, as under node) counted and summarized at the end.
  */
+/** Warnings inside dependencies that say the app will fail (as under node), not a handled optional require. */
+const SHOWN_FROM_PACKAGES = new Set(['extensionless-commonjs']);
+
 class DiagnosticPrinter {
   private readonly inPackages: Diagnostic[] = [];
 
@@ -66,7 +69,8 @@ class DiagnosticPrinter {
       if (this.options.verbose) this.out.line(`${pc.dim('note')}: ${formatDiagnostic(d)}`);
       return;
     }
-    if (d.file?.includes(`${path.sep}node_modules${path.sep}`) && !this.options.verbose) this.inPackages.push(d);
+    if (d.file?.includes(`${path.sep}node_modules${path.sep}`) && !this.options.verbose && !SHOWN_FROM_PACKAGES.has(d.code))
+      this.inPackages.push(d);
     else this.out.line(`${pc.yellow('warning')}: ${formatDiagnostic(d)}`);
   }
 

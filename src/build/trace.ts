@@ -136,9 +136,12 @@ export function trace(input: TraceInput): TraceResult {
     if (files.has(file)) continue;
     let kind = kindByName(file, host, target.detectModule);
     let hint = parseHintFor(file, host, target.detectModule);
+    // Required and taken as an ES module only because its package says "type": "module" (Node 26+).
+    let requiredAsModule = false;
     if (hint === undefined && loadedBy !== undefined && extname(file) === '' && kind === 'asset') {
       hint = extensionlessHint(findPackageScope(host, file)?.type, loadedBy, target);
       kind = hint === 'module' ? 'module' : hint === 'script' ? 'commonjs' : undefined;
+      requiredAsModule = hint === 'module' && loadedBy === 'require';
     }
     if (hint === undefined) {
       files.set(file, kind!);
@@ -158,6 +161,16 @@ export function trace(input: TraceInput): TraceResult {
     const inPackage = packageRootOf(file) !== undefined;
     const where = (offset: number): { line: number; column: number } => lineAndColumn(source, offset);
 
+    if (requiredAsModule && detectedKind(source) === 'commonjs') {
+      // yargs 17's yargs/yargs: the app fails under node on this line too, but the cause is far from
+      // the error it prints.
+      diagnostics.push({
+        severity: 'warning',
+        code: 'extensionless-commonjs',
+        file,
+        message: `CommonJS without a file extension in a "type": "module" package: Node ${target.version} loads it as an ES module, where it fails as it does under node (a newer version of its package may fix this, e.g. yargs 18)`,
+      });
+    }
     if (parsed.error) {
       diagnostics.push({
         severity: 'warning',

@@ -401,6 +401,25 @@ describe('inputs that are fine', () => {
     expect([ran.exitCode, ran.stdout]).toEqual([0, node.stdout]);
   });
 
+  test('a dependency that Node 26 loads as an ES module where it is CommonJS gets a warning, shown although it is in a package', async () => {
+    // As yargs 17's yargs/yargs: CommonJS without an extension in a "type": "module" package.
+    mkdirSync(path.join(dir, 'node_modules', 'typed'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'node_modules', 'typed', 'package.json'),
+      '{"name":"typed","version":"1.0.0","type":"module","exports":{"./cjs":"./cjs"}}',
+    );
+    writeFileSync(path.join(dir, 'node_modules', 'typed', 'cjs'), 'module.exports = 1;\n');
+    writeFileSync(path.join(dir, 'app.js'), "console.log(require('typed/cjs'));\n");
+    const warning =
+      /warning: node_modules\/typed\/cjs: CommonJS without a file extension in a "type": "module" package: Node v26\.\d+\.\d+ loads it as an ES module/;
+    const on26 = await oxpack(['app.js', '-o', 'app26.oxres', '--resources-only', '--node', await nodeFor(26)]);
+    expect(on26.exitCode).toBe(0);
+    expect(on26.stderr).toMatch(warning);
+    const on24 = await oxpack(['app.js', '-o', 'app24.oxres', '--resources-only', '--node', await nodeFor(24)]);
+    expect(on24.exitCode).toBe(0);
+    expect(on24.stderr).not.toMatch(/warning/);
+  });
+
   test('a lone script with no package.json anywhere above it builds and runs', async () => {
     rmSync(path.join(dir, 'package.json'));
     const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);

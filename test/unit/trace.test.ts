@@ -308,6 +308,17 @@ describe('trace', () => {
       };
     };
     // Node 26: require() follows "type"; what it has no "type" for is detected from its syntax.
+    const on26 = { ...hostTarget(), extensionlessByType: true, detectModule: true };
+    const warned = trace({
+      entry: path.join(root, 'loads-extensionless.js'),
+      host: new DiskHost(new Set(on26.builtins)),
+      target: on26,
+      external: new Set(),
+      appRoot: root,
+    })
+      .diagnostics.filter((d) => d.code === 'extensionless-commonjs')
+      .map((d) => path.relative(root, d.file!));
+    expect(warned).toEqual(['node_modules/typed/cjs']); // not typed/esm, which is an ES module
     expect(kinds({ extensionlessByType: true, detectModule: true })).toEqual({
       cjs: 'module',
       helper: 'commonjs',
