@@ -59,7 +59,10 @@ export function atLeast(version: string, min: readonly [number, number, number])
   return true;
 }
 
-/** Node 26 made require() read "type" for files without an extension (nodejs/node#61600). */
+/**
+ * Node 26 made require() read "type" for files without an extension (nodejs/node#61600); 25.x, where
+ * it landed first, went back to the old rule for "type": "module" (nodejs/node#62083).
+ */
 function extensionlessByType(version: string): boolean {
   return parseVersion(version)[0] >= 26;
 }
