@@ -77,6 +77,14 @@ export class AddonCache {
     return this.extract(folder, i);
   }
 
+  /**
+   * A real path for packed entry `i` alone: a program the app runs (spawn-hooks.ts), which, unlike an
+   * addon, loads no packed shared library through an rpath.
+   */
+  fileFor(i: number): string {
+    return this.extract(this.ensureFolder(), i);
+  }
+
   private extract(folder: string, i: number): string {
     const index = this.finder.index;
     const name = index.name(i);

@@ -12,12 +12,13 @@ import type { RuntimeFinder } from './finder.js';
 import { installFsOverlay } from './fs-overlay.js';
 import { FinderHost } from './host.js';
 import { VirtualFs } from './vfs.js';
+import { installSpawnHooks } from './spawn-hooks.js';
 import { installWorkerHooks } from './worker-hooks.js';
 
 export function installFinder(finder: RuntimeFinder): () => void {
   const timing = debugLog('timing');
-  // fs/promises and worker_threads are patched when the app first gets them: loading them to patch
-  // them costs about 1.5 ms each, at every start of an app that may never use them.
+  // fs/promises, worker_threads and child_process are patched when the app first gets them: loading
+  // them to patch them costs about 1.5 ms each, at every start of an app that may never use them.
   const triggers = new BuiltinTriggers();
   const host = new FinderHost(finder);
   const undoFs = installFsOverlay(new VirtualFs(finder), triggers);
@@ -29,6 +30,10 @@ export function installFinder(finder: RuntimeFinder): () => void {
   triggers.on(['worker_threads'], () => {
     undo.push(installWorkerHooks(finder));
     timing?.(`worker_threads patched at ${sinceStart().toFixed(1)} ms`);
+  });
+  triggers.on(['child_process'], () => {
+    undo.push(installSpawnHooks(finder));
+    timing?.(`child_process patched at ${sinceStart().toFixed(1)} ms`);
   });
 
   return () => {

@@ -19,7 +19,7 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
   }, TIMEOUT);
   afterAll(() => app?.cleanup());
 
-  test('workers, fork, spawn and pino behave as under node', async () => {
+  test('workers, fork, spawn, a packed program and pino behave as under node', async () => {
     const expected = app.node.get(scenario.name)!;
     const actual = await app.run(scenario);
     expect(actual.stderr).toBe(expected.stderr);
@@ -33,6 +33,9 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
     expect(expected.stdout).toContain('"code":7');
     expect(expected.stdout).toContain('plain child three 8 undefined');
     expect(expected.stdout).toContain('hello from pino');
+    expect(expected.stdout).toContain('execFileSync program four');
+    expect(expected.stdout).toContain('spawnSync program five');
+    expect(expected.stdout).toContain('"stdout":"program six\\n","code":0');
   });
 
   test("the runtime and CommonJS modules compile with code caches, the build's (Node 22 and later) then their own, none rejected", async () => {
