@@ -17,6 +17,29 @@ interface ModuleLoad {
   _load(request: string, parent: unknown, isMain: boolean): unknown;
 }
 
+/**
+ * Node 22+ warns that punycode is deprecated (DEP0040) when it is required from outside node_modules,
+ * judging by the first of the ten innermost stack frames that is not Node's own: the frame of the
+ * _load wrapper above pushes a requiring dependency's frame (whatwg-url, under node-fetch 2) out of
+ * those ten, and every start printed the warning. The requiring module decides here, as it does under
+ * node: from a dependency, the warning is not shown.
+ */
+function loadPunycode(self: unknown, load: ModuleLoad['_load'], args: [string, unknown, boolean]): unknown {
+  const parent = (args[1] as { filename?: unknown } | null | undefined)?.filename;
+  if (typeof parent !== 'string' || !/[\\/]node_modules[\\/]/.test(parent)) return load.apply(self, args);
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]): void {
+    const code = typeof rest[1] === 'string' ? rest[1] : (rest[0] as { code?: unknown } | undefined)?.code;
+    if (code === 'DEP0040') return;
+    return (emit as (...a: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return load.apply(self, args);
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
 export class BuiltinTriggers {
   /** Patches by built-in id (without "node:"), removed as they run. */
   private readonly pending = new Map<string, Patch>();
@@ -30,6 +53,7 @@ export class BuiltinTriggers {
     M._load = function (this: unknown, ...args: [string, unknown, boolean]) {
       const request = args[0];
       if (pending.size > 0 && typeof request === 'string') fire(request);
+      if (request === 'punycode' || request === 'node:punycode') return loadPunycode(this, original, args);
       return original.apply(this, args);
     };
     this.undo.push(() => {

@@ -26,10 +26,17 @@ export const ESM_HOOKS_CACHE_KEY = 'oxpack-esm-hooks-cache';
  * blob's index equal to it needs no checksum.
  */
 export const INDEX_COPY_ASSET_KEY = 'oxpack-index-copy';
-/** The runtime's file name in stack traces. Fixed: Node 20's V8 keeps the name a cache was made under. */
-export const RUNTIME_SCRIPT_NAME = 'oxpack-runtime.cjs';
+/**
+ * The runtime's file name in stack traces. Fixed: Node 20's V8 keeps the name a cache was made under.
+ * "node:" as Node's own loader frames are named, because the runtime's frames stand where those stand
+ * (a packed module's require() is the runtime's): Node 22+ decides whether a call comes from a
+ * dependency by the first frame whose script name neither is empty nor starts with "node:", and a
+ * dependency that requires punycode (whatwg-url, under node-fetch 2) then printed Node's deprecation
+ * warning, meant for the app's own code, in every start.
+ */
+export const RUNTIME_SCRIPT_NAME = 'node:oxpack-runtime';
 /** The same for the hooks of a module.register() thread. */
-export const ESM_HOOKS_SCRIPT_NAME = 'oxpack-esm-hooks.cjs';
+export const ESM_HOOKS_SCRIPT_NAME = 'node:oxpack-esm-hooks';
 
 const HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const TAIL = '\n})';

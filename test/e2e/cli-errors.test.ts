@@ -420,6 +420,31 @@ describe('inputs that are fine', () => {
     expect(on24.stderr).not.toMatch(/warning/);
   });
 
+  test("punycode required by a dependency prints no deprecation warning on Node 24, as under node; required by the app's own code it does", async () => {
+    mkdirSync(path.join(dir, 'node_modules', 'uses-punycode'), { recursive: true });
+    writeFileSync(path.join(dir, 'node_modules', 'uses-punycode', 'package.json'), '{"name":"uses-punycode","version":"1.0.0"}');
+    writeFileSync(
+      path.join(dir, 'node_modules', 'uses-punycode', 'index.js'),
+      "module.exports = require('punycode').toASCII('mañana.com');\n",
+    );
+    writeFileSync(
+      path.join(dir, 'app.js'),
+      "console.log(process.argv[2] === 'own' ? require('punycode').toASCII('mañana.com') : require('uses-punycode'));\n",
+    );
+    const node24 = await nodeFor(24);
+    const r = await oxpack(['app.js', '-o', 'app', '--node', node24]);
+    expect(r.exitCode).toBe(0);
+    for (const args of [[], ['own']]) {
+      const expected = await run(node24, [path.join(dir, 'app.js'), ...args], { cwd: dir, env: cleanEnv() });
+      const actual = await run(path.join(dir, 'app'), args, { cwd: tmpdir(), env: cleanEnv() });
+      expect(actual.stdout).toBe('xn--maana-pta.com');
+      expect([actual.exitCode, actual.stdout]).toEqual([expected.exitCode, expected.stdout]);
+      const warned = (stderr: string) => /DEP0040/.test(stderr);
+      expect(warned(actual.stderr)).toBe(warned(expected.stderr));
+      expect(warned(expected.stderr)).toBe(args.length > 0);
+    }
+  });
+
   test('a lone script with no package.json anywhere above it builds and runs', async () => {
     rmSync(path.join(dir, 'package.json'));
     const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);
