@@ -109,16 +109,27 @@ export function trace(input: TraceInput): TraceResult {
     if (ref.kind === 'path') {
       // path.join(__dirname, ...): scripts are followed (leniently), other files and folders packed as
       // assets; a folder only inside the app and never the app itself or node_modules.
+      const insideApp = (folder: string): boolean => {
+        const rel = relative(input.appRoot, folder);
+        return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules');
+      };
       const path = resolve(dirname(from), ref.specifier);
       const type = host.stat(path);
-      if (type < 0) return undefined;
+      if (type < 0) {
+        // A pattern that a library fills in at run time, such as i18next's loadPath
+        // 'locales/{{lng}}/{{ns}}.json': the folder above its first placeholder is packed.
+        const at = ref.specifier.search(PLACEHOLDER);
+        if (at < 0) return undefined;
+        const folder = resolve(dirname(from), ref.specifier.slice(0, at).replace(/[^/\\]*$/, '') || '.');
+        if (host.stat(folder) === 1 && insideApp(host.realpath(folder))) assets.add(host.realpath(folder));
+        return undefined;
+      }
       const real = host.realpath(path);
       if (type === 0) {
         if (JS_FILE.test(real)) add(real, true);
         else assets.add(real);
-      } else {
-        const rel = relative(input.appRoot, real);
-        if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules')) assets.add(real);
+      } else if (insideApp(real)) {
+        assets.add(real);
       }
       return undefined;
     }
@@ -256,6 +267,8 @@ export function trace(input: TraceInput): TraceResult {
 }
 
 const JS_FILE = /\.[cm]?js$/;
+/** A placeholder in a path pattern: {{lng}} (i18next), {name}. */
+const PLACEHOLDER = /\{\{?\w+\}?\}/;
 
 function describe(ref: Reference): string {
   switch (ref.kind) {

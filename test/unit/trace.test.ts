@@ -222,15 +222,20 @@ describe('trace', () => {
         "path.join(__dirname, '..');",
         "path.join(__dirname, 'node_modules');",
         "path.join(__dirname, 'not-there.js');",
+        // patterns a library fills in: the folder above the first placeholder, when inside the app
+        "i18n.init({ backend: { loadPath: path.join(__dirname, 'locales/{{lng}}/{{ns}}.json') } });",
+        "path.join(__dirname, '{{lng}}.json');",
+        "path.join(__dirname, 'missing/{lng}/x.json');",
       ].join('\n'),
     );
+    write('locales/en/translation.json', '{}');
     write('workers/w.js', "require('./w-helper'); require('./w-missing');");
     write('workers/w-helper.js', '');
     write('public/site.css', 'a{}');
     write('templates/t.html', '<p>');
     const result = run('spawner.js');
     expect(rel(result.files.keys())).toEqual(['spawner.js', 'workers/w-helper.js', 'workers/w.js']);
-    expect(rel(result.assets)).toEqual(['public', 'templates/t.html']);
+    expect(rel(result.assets)).toEqual(['locales', 'public', 'templates/t.html']);
     // a script reached through a built path is followed leniently: what it misses is a warning
     expect(result.diagnostics.filter((d) => d.code === 'unresolved').map((d) => `${d.severity} ${d.specifier}`)).toEqual([
       'warning ./w-missing',
