@@ -200,7 +200,14 @@ function calleeNamed(callee: AnyNode, name: string): boolean {
   );
 }
 
-const isDirname = (node: AnyNode | undefined): boolean => node?.type === 'Identifier' && node.name === '__dirname';
+/** The module's folder: __dirname, or import.meta.dirname in an ES module (Node 20.11+). */
+const isDirname = (node: AnyNode | undefined): boolean =>
+  (node?.type === 'Identifier' && node.name === '__dirname') ||
+  (node?.type === 'MemberExpression' &&
+    !node.computed &&
+    isImportMeta(node.object) &&
+    node.property.type === 'Identifier' &&
+    node.property.name === 'dirname');
 
 /**
  * A path built from the module's folder, as a relative specifier: path.join(__dirname, 'a', 'b.js') and

@@ -65,6 +65,13 @@ describe('findReferences', () => {
         "new Worker(path.join(__dirname, 'workers', 'w.js')); fork(path.resolve(__dirname, 'child.js')); fs.readFileSync(__dirname + '/data' + '/x.txt'); app.use(`${__dirname}/public`); path.join(__dirname, name);",
       ),
     ).toEqual(['path:./workers/w.js', 'path:./child.js', 'path:./data/x.txt', 'path:./public']);
+    // import.meta.dirname, the same folder in an ES module
+    expect(
+      specs(
+        "spawn(path.join(import.meta.dirname, 'bin', 'tool')); readFile(`${import.meta.dirname}/data.json`); import.meta.filename;",
+        'module',
+      ),
+    ).toEqual(['path:./bin/tool', 'path:./data.json']);
   });
 
   test('callsImport finds import() in code, not in comments, strings or property names', () => {
