@@ -1,6 +1,6 @@
 /**
  * Patches of built-in modules applied just before app code first gets the module, so that an app that
- * never uses fs/promises or worker_threads does not pay for loading and patching them at every start
+ * never uses fs/promises, worker_threads or child_process does not pay for loading and patching them at every start
  * (about 1.5 ms each), and an app that names them in a way no build could see (fs['prom' + 'ises'],
  * require(name)) still gets them patched. The ways in:
  * - require() with or without "node:" (Module._load, which every require and createRequire() call),

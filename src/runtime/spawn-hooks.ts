@@ -19,6 +19,8 @@ import type { FinderCore } from './finder.js';
 type ProgramFunction = (file: unknown, ...rest: unknown[]) => unknown;
 
 const PATCHED = ['spawn', 'spawnSync', 'execFile', 'execFileSync'] as const;
+/** util.promisify.custom, without loading node:util. */
+const PROMISIFY_CUSTOM = Symbol.for('nodejs.util.promisify.custom');
 
 export function installSpawnHooks(finder: FinderCore): () => void {
   // Loaded here, not at start-up: this runs only for apps that get child_process (install.ts).
@@ -40,9 +42,21 @@ export function installSpawnHooks(finder: FinderCore): () => void {
   for (const name of PATCHED) {
     const original = childProcess[name]!;
     originals.set(name, original);
-    childProcess[name] = function (this: unknown, file: unknown, ...rest: unknown[]) {
+    const patched = function (this: unknown, file: unknown, ...rest: unknown[]) {
       return original.call(this, programFor(file) ?? file, ...rest);
     };
+    // util.promisify(execFile) resolves with { stdout, stderr } through Node's own version of it,
+    // which calls the original: the program is swapped there too.
+    const custom = (original as unknown as Record<symbol, ProgramFunction | undefined>)[PROMISIFY_CUSTOM];
+    if (typeof custom === 'function') {
+      Object.defineProperty(patched, PROMISIFY_CUSTOM, {
+        configurable: true,
+        value: function (this: unknown, file: unknown, ...rest: unknown[]) {
+          return custom.call(this, programFor(file) ?? file, ...rest);
+        },
+      });
+    }
+    childProcess[name] = patched;
   }
   syncBuiltinESMExports(); // for `import { spawn } from 'node:child_process'`
   return () => {

@@ -35,6 +35,7 @@ describe.each(NODE_LINES.map((line) => [line]))('Node %i', (line) => {
     expect(expected.stdout).toContain('hello from pino');
     expect(expected.stdout).toContain('execFileSync program four');
     expect(expected.stdout).toContain('spawnSync program five');
+    expect(expected.stdout).toContain('promisified execFile program seven');
     expect(expected.stdout).toContain('"stdout":"program six\\n","code":0');
   });
 
