@@ -47,6 +47,10 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
     const replacement = make(original);
     for (const key of Object.keys(original))
       (replacement as unknown as Record<string, unknown>)[key] = (original as unknown as Record<string, unknown>)[key];
+    // util.promisify.custom (fs.exists has one, which calls fs.exists, now the replacement): without it
+    // util.promisify(fs.exists) took the boolean it calls back with for an error, and rejected.
+    for (const key of Object.getOwnPropertySymbols(original))
+      Object.defineProperty(replacement, key, Object.getOwnPropertyDescriptor(original, key)!);
     obj[name] = replacement;
     restore.push(() => {
       obj[name] = original;
