@@ -418,7 +418,7 @@ describe('inputs that are fine', () => {
     const on24 = await oxpack(['app.js', '-o', 'app24.oxres', '--resources-only', '--node', await nodeFor(24)]);
     expect(on24.exitCode).toBe(0);
     expect(on24.stderr).not.toMatch(/warning/);
-  });
+  }, 120_000);
 
   test("punycode required by a dependency prints no deprecation warning on Node 24, as under node; required by the app's own code it does", async () => {
     mkdirSync(path.join(dir, 'node_modules', 'uses-punycode'), { recursive: true });
@@ -443,7 +443,7 @@ describe('inputs that are fine', () => {
       expect(warned(actual.stderr)).toBe(warned(expected.stderr));
       expect(warned(expected.stderr)).toBe(args.length > 0);
     }
-  });
+  }, 120_000);
 
   test('a lone script with no package.json anywhere above it builds and runs', async () => {
     rmSync(path.join(dir, 'package.json'));
