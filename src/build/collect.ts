@@ -15,7 +15,7 @@ import { detectedKind, kindByName } from './classify.js';
 import type { ResourceCollector } from './collector.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { DiskHost } from './disk-host.js';
-import { listPackage, packageClosure, packageRootOf } from './packages.js';
+import { declaredDependencies, listPackage, packageClosure, packageRootOf } from './packages.js';
 import { SENTINEL_FUSE } from './sea.js';
 import type { TargetInfo } from './target.js';
 import type { TraceResult } from './trace.js';
@@ -65,16 +65,26 @@ export function collectFiles(input: CollectInput): Collected {
   for (const [file, kind] of traced.files) addFile(file, kind);
 
   // The package.json of every scope the app's own files live in: "type", "imports", the package name.
+  const scopes = new Set<string>();
   for (const file of traced.files.keys()) {
     if (packageRootOf(file)) continue;
     const scope = findPackageScope(host, file);
-    if (scope) addFile(path.join(scope.dir, 'package.json'));
+    if (scope) {
+      addFile(path.join(scope.dir, 'package.json'));
+      scopes.add(scope.dir);
+    }
   }
 
   const reached = new Set<string>();
   for (const file of traced.files.keys()) {
     const root = packageRootOf(file);
     if (root) reached.add(root);
+  }
+  // And what those package.json files declare for run time, reached or not (declaredDependencies).
+  for (const scope of scopes) {
+    const declared = declaredDependencies(host, scope, input.external);
+    declared.diagnostics.forEach(report);
+    declared.packages.forEach((p) => reached.add(p));
   }
   const closure = packageClosure(host, reached, input.external);
   closure.diagnostics.forEach(report);

@@ -58,6 +58,35 @@ function findInstalled(host: DiskHost, name: string, from: string): string | und
   return undefined;
 }
 
+/**
+ * The installed packages that the app's own package.json (in `dir`) names in "dependencies" and
+ * "optionalDependencies": packed whole like those the trace reaches, because apps load many of them by
+ * names no trace can see (an express view engine, a pino transport, a knex or sequelize dialect, a
+ * babel preset), and what the app declares for run time should work packed as it does under node.
+ * "devDependencies" are left out. A declared, required package that is not installed is a warning.
+ */
+export function declaredDependencies(host: DiskHost, dir: string, external: ReadonlySet<string>): PackageClosure {
+  const manifest = readManifest(dir);
+  const packages: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  if (!manifest) return { packages, diagnostics };
+  const optional = manifest.optionalDependencies ?? {};
+  for (const name of new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(optional)])) {
+    if (external.has(name)) continue;
+    const found = findInstalled(host, name, dir);
+    if (found) packages.push(packageRootOf(found) ?? found);
+    else if (!(name in optional)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'missing-dependency',
+        file: join(dir, 'package.json'),
+        message: `the app depends on "${name}", which is not installed`,
+      });
+    }
+  }
+  return { packages: packages.sort(), diagnostics };
+}
+
 export interface PackageClosure {
   /** Canonical package folders, sorted. */
   packages: string[];

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DiskHost } from '../../src/build/disk-host.js';
-import { packageClosure, packageRootOf, listPackage } from '../../src/build/packages.js';
+import { declaredDependencies, packageClosure, packageRootOf, listPackage } from '../../src/build/packages.js';
 import { callsImport, findReferences, importCalls } from '../../src/build/parse.js';
 import { hostTarget } from '../../src/build/target.js';
 import { trace } from '../../src/build/trace.js';
@@ -275,6 +275,25 @@ describe('trace', () => {
       'node_modules/dep/esm.mjs',
       'node_modules/dep/package.json',
       'node_modules/dep/unlisted-but-packed-whole.js',
+    ]);
+  });
+
+  test("packages the app's package.json declares for run time are packed, reached or not (not devDependencies)", () => {
+    // an express view engine, a pino transport, a database dialect: loaded by names no trace sees
+    write('declaring/package.json', {
+      name: 'declaring',
+      dependencies: { plugin: '1', 'not-installed': '1', external: '1' },
+      optionalDependencies: { 'optional-missing': '1' },
+      devDependencies: { 'dev-tool': '1' },
+    });
+    write('node_modules/plugin/package.json', { name: 'plugin', version: '1.0.0' });
+    write('node_modules/external/package.json', { name: 'external', version: '1.0.0' });
+    write('node_modules/dev-tool/package.json', { name: 'dev-tool', version: '1.0.0' });
+    const host = new DiskHost(new Set(hostTarget().builtins));
+    const declared = declaredDependencies(host, path.join(root, 'declaring'), new Set(['external']));
+    expect(declared.packages.map((p) => path.relative(root, p))).toEqual(['node_modules/plugin']);
+    expect(declared.diagnostics.map((d) => `${d.severity} ${d.message}`)).toEqual([
+      'warning the app depends on "not-installed", which is not installed',
     ]);
   });
 
