@@ -13,7 +13,7 @@ const BUILD_TIMEOUT = 600_000;
 
 describe('express 5 static server', () => {
   let app: PackedApp;
-  const requests = ['/', '/css/site.css', '/api', '/missing', '/index.html'];
+  const requests = ['/', '/css/site.css', '/api', '/missing', '/index.html', '/view'];
   let expected: { status: number; type: string | null; body: string }[] = [];
 
   const fetchAll = async (port: number) =>
@@ -48,8 +48,9 @@ describe('express 5 static server', () => {
   test('serves the same responses as under node', async () => {
     const actual = await serve(app.exe, [], app.runDir, fetchAll);
     expect(actual).toEqual(expected);
-    expect(expected.map((r) => r.status)).toEqual([200, 200, 200, 404, 200]);
+    expect(expected.map((r) => r.status)).toEqual([200, 200, 200, 404, 200, 200]);
     expect(expected[1]!.body).toContain('color:red');
+    expect(expected[5]!.body).toBe('<p>rendered by ejs</p>\n');
   });
 });
 
