@@ -3,8 +3,8 @@
  * literal specifiers are resolved exactly as the target Node resolves them. Packages reached this way
  * are later packed whole (packages.ts); the app's own files come from here and from --assets.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fg from 'fast-glob';
 import type { ResourceKind } from '../format/layout.js';
@@ -238,6 +238,7 @@ export function trace(input: TraceInput): TraceResult {
 
     // Computed specifiers only matter for the app's own files: packages are packed whole anyway.
     if (inPackage) continue;
+    for (const script of executableSubcommands(source, file)) add(script, true);
     for (const dyn of parsed.dynamic) {
       const matches =
         dyn.parts && (dyn.kind === 'require' || dyn.kind === 'dynamic-import') ? expandPattern(dyn.parts, file, input.appRoot) : undefined;
@@ -269,6 +270,31 @@ export function trace(input: TraceInput): TraceResult {
 const JS_FILE = /\.[cm]?js$/;
 /** A placeholder in a path pattern: {{lng}} (i18next), {name}. */
 const PLACEHOLDER = /\{\{?\w+\}?\}/;
+
+/**
+ * commander's executable subcommands: `.command('install [name]', 'description')` (a description as the
+ * second argument) runs `<program>-install.js` beside the script in a child process, a file no literal
+ * names. The scripts beside `file` that end in `-<subcommand>.js` (.cjs, .mjs) are followed.
+ */
+function executableSubcommands(source: string, file: string): string[] {
+  const names = new Set<string>();
+  for (const m of source.matchAll(/\.command\(\s*(['"`])([\w:.-]+)[^'"`]*\1\s*,\s*['"`]/g)) names.add(m[2]!);
+  if (names.size === 0) return [];
+  const dir = dirname(file);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((name) => {
+      const m = /^.+-([\w:.-]+)\.[cm]?js$/.exec(name);
+      return m !== null && names.has(m[1]!);
+    })
+    .map((name) => join(dir, name))
+    .filter((path) => path !== file);
+}
 
 function describe(ref: Reference): string {
   switch (ref.kind) {

@@ -249,6 +249,25 @@ describe('trace', () => {
     ]);
   });
 
+  test("commander's executable subcommands: the scripts beside the program named <program>-<subcommand>.js are followed", () => {
+    write(
+      'cli/pm.js',
+      "const { Command } = require('commander');\nnew Command().name('pm').command('install [name]', 'install').command('list', 'list').command('inline').action(() => {}).parse();",
+    );
+    write('cli/pm-install.js', "require('./helper.js');");
+    write('cli/helper.js', '');
+    write('cli/pm-list.mjs', '');
+    write('cli/pm-inline.js', ''); // a command with an action, not an executable: not followed
+    write('cli/other.js', '');
+    const result = run('cli/pm.js', ['commander']);
+    expect(rel(result.files.keys()).filter((f) => f.startsWith('cli/'))).toEqual([
+      'cli/helper.js',
+      'cli/pm-install.js',
+      'cli/pm-list.mjs',
+      'cli/pm.js',
+    ]);
+  });
+
   test('scripts among the assets are followed leniently', () => {
     write('static/browser.js', "import React from 'react'; import './local.js';");
     write('static/local.js', '');
