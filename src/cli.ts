@@ -48,13 +48,13 @@ function printError(err: unknown): number {
   return EXIT_FAILED;
 }
 
+/** Warnings inside dependencies that say the app will fail (as under node), not a handled optional require. */
+const SHOWN_FROM_PACKAGES = new Set(['extensionless-commonjs']);
+
 /**
  * Problems as the build finds them: the app's own warnings one by one, warnings inside dependencies
  * (optional requires they handle themselves, as under node) counted and summarized at the end.
  */
-/** Warnings inside dependencies that say the app will fail (as under node), not a handled optional require. */
-const SHOWN_FROM_PACKAGES = new Set(['extensionless-commonjs']);
-
 class DiagnosticPrinter {
   private readonly inPackages: Diagnostic[] = [];
 

@@ -432,16 +432,6 @@ function holdsBlob(output: string, blob: Buffer): boolean {
  */
 const TYPESCRIPT_HINT = 'compile the app to JavaScript first (tsc, or esbuild) and pack what that writes, e.g. oxpack dist/app.js -o app';
 
-function typescriptEntry(entry: string): OxpackError {
-  return new OxpackError(
-    'OXPACK_ENTRY',
-    `the entry point ${entry} is TypeScript: oxpack packs JavaScript and does not strip types as node does`,
-    {
-      hint: TYPESCRIPT_HINT,
-    },
-  );
-}
-
 function checkEntry(cwd: string, entry: string | undefined): string {
   if (!entry) {
     throw new OxpackError('OXPACK_USAGE', 'no entry point given', { hint: 'name the script node would run: oxpack server.js -o server' });
@@ -458,7 +448,15 @@ function checkEntry(cwd: string, entry: string | undefined): string {
       hint: `name the script itself, e.g. ${path.join(entry, 'index.js')}`,
     });
   }
-  if (isTypeScriptSource(abs)) throw typescriptEntry(entry);
+  if (isTypeScriptSource(abs)) {
+    throw new OxpackError(
+      'OXPACK_ENTRY',
+      `the entry point ${entry} is TypeScript: oxpack packs JavaScript and does not strip types as node does`,
+      {
+        hint: TYPESCRIPT_HINT,
+      },
+    );
+  }
   return realpathSync(abs);
 }
 

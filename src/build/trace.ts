@@ -86,6 +86,12 @@ export function trace(input: TraceInput): TraceResult {
     }
   };
 
+  /** A folder that a built path may pack: inside the app, never the app itself or node_modules. */
+  const insideApp = (folder: string): boolean => {
+    const rel = relative(input.appRoot, folder);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules');
+  };
+
   const add = (path: string, lenient = false, loadedBy?: LoadedBy): void => {
     if (!files.has(path)) queue.push({ file: path, lenient, ...(loadedBy ? { loadedBy } : {}) });
   };
@@ -109,10 +115,6 @@ export function trace(input: TraceInput): TraceResult {
     if (ref.kind === 'path') {
       // path.join(__dirname, ...): scripts are followed (leniently), other files and folders packed as
       // assets; a folder only inside the app and never the app itself or node_modules.
-      const insideApp = (folder: string): boolean => {
-        const rel = relative(input.appRoot, folder);
-        return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules');
-      };
       const path = resolve(dirname(from), ref.specifier);
       const type = host.stat(path);
       if (type < 0) {
@@ -287,12 +289,10 @@ function executableSubcommands(source: string, file: string): string[] {
   } catch {
     return [];
   }
+  const wanted = [...names].map((name) => `-${name}`);
   return entries
-    .filter((name) => {
-      const m = /^.+-([\w:.-]+)\.[cm]?js$/.exec(name);
-      return m !== null && names.has(m[1]!);
-    })
-    .map((name) => join(dir, name))
+    .filter((entry) => JS_FILE.test(entry) && wanted.some((suffix) => entry.replace(JS_FILE, '').endsWith(suffix)))
+    .map((entry) => join(dir, entry))
     .filter((path) => path !== file);
 }
 

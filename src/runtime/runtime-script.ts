@@ -30,9 +30,9 @@ export const INDEX_COPY_ASSET_KEY = 'oxpack-index-copy';
  * The runtime's file name in stack traces. Fixed: Node 20's V8 keeps the name a cache was made under.
  * "node:" as Node's own loader frames are named, because the runtime's frames stand where those stand
  * (a packed module's require() is the runtime's): Node 22+ decides whether a call comes from a
- * dependency by the first frame whose script name neither is empty nor starts with "node:", and a
- * dependency that requires punycode (whatwg-url, under node-fetch 2) then printed Node's deprecation
- * warning, meant for the app's own code, in every start.
+ * dependency by the first frame whose script name neither is empty nor starts with "node:", so a
+ * runtime frame in between made a dependency's call look like the app's own (a dependency's
+ * process.getBuiltinModule('punycode') printed the deprecation warning node shows only to the app).
  */
 export const RUNTIME_SCRIPT_NAME = 'node:oxpack-runtime';
 /** The same for the hooks of a module.register() thread. */

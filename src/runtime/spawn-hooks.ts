@@ -34,7 +34,7 @@ export function installSpawnHooks(finder: FinderCore): () => void {
     const found = finder.lookupPath(file);
     if (!found?.ok || finder.index.kind(found.index) === Kind.directory || !finder.index.isExecutable(found.index)) return undefined;
     const real = finder.diskPath(found.index) ?? (cache ??= new AddonCache(finder, { debug: log })).fileFor(found.index);
-    log?.(`runs ${String(file)} as ${real}`);
+    log?.(`runs ${file} as ${real}`);
     return real;
   };
 

@@ -252,16 +252,18 @@ describe('trace', () => {
   test("commander's executable subcommands: the scripts beside the program named <program>-<subcommand>.js are followed", () => {
     write(
       'cli/pm.js',
-      "const { Command } = require('commander');\nnew Command().name('pm').command('install [name]', 'install').command('list', 'list').command('inline').action(() => {}).parse();",
+      "const { Command } = require('commander');\nnew Command().name('pm').command('install [name]', 'install').command('list', 'list').command('add-user', 'add').command('inline').action(() => {}).parse();",
     );
     write('cli/pm-install.js', "require('./helper.js');");
     write('cli/helper.js', '');
     write('cli/pm-list.mjs', '');
+    write('cli/pm-add-user.cjs', ''); // a subcommand name with a hyphen
     write('cli/pm-inline.js', ''); // a command with an action, not an executable: not followed
     write('cli/other.js', '');
     const result = run('cli/pm.js', ['commander']);
     expect(rel(result.files.keys()).filter((f) => f.startsWith('cli/'))).toEqual([
       'cli/helper.js',
+      'cli/pm-add-user.cjs',
       'cli/pm-install.js',
       'cli/pm-list.mjs',
       'cli/pm.js',
