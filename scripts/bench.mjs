@@ -12,13 +12,12 @@
 // an esbuild bundle with Node's code cache, and measured where that bundle works (prints what node
 // prints); the hello world built so is a bare Node SEA that prints hello: the floor.
 //
-// NODE_EXTRA_CA_CERTS is unset for every measured process: on this kind of machine it alone adds about
+// NODE_EXTRA_CA_CERTS is unset for every measured process (bench-common.mjs): on this kind of machine it alone adds about
 // 50 ms to each Node 20 start, packed or not, and would hide the difference being measured.
-import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   cpSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -31,21 +30,16 @@ import {
 } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { env, installFixture, median, nodeBinary, root, runnerClient } from './bench-common.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 11;
 const write = args.includes('--write');
 // --only yargs-cli,tsc-cli: measure these apps (fixture names; "hello" for the hello world) and no others
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : undefined;
 if (only && write) throw new Error('--write replaces the whole table: measure every app (leave out --only)');
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
-delete env.NODE_OPTIONS;
 const line = args.includes('--node') ? args[args.indexOf('--node') + 1] : undefined;
-const { fetchNode } = await import(path.join(root, 'dist', 'build', 'node-binaries.js'));
-const nodeBin = line ? (await fetchNode({ version: line, os: 'linux', arch: 'x64' })).binary : process.execPath;
+const nodeBin = await nodeBinary(line);
 const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
 
 /** The apps: fixture folder, entry, and how one start is measured. */
@@ -92,37 +86,7 @@ const apps = [
 ];
 
 const total = (timings) => Object.values(timings).reduce((a, b) => a + b, 0);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-/**
- * One start, timed by the runner (scripts/bench-runner.mjs): wall time in ms (until exit, or until the
- * server's ready line) and peak RSS in kB. A server is stopped when ready, or `lingerMs` later (a
- * warm-up start that lives as a server does). The runner is a small process of its own: started from
- * this one, grown large by the builds, every start took about 15 ms longer (the TypeScript compiler's
- * `--version`: 66 ms packed and 134 ms under node, against 51 and 110 ms from the runner).
- */
-let runner;
-let nextId = 0;
-const waiting = new Map();
-function once(file, argv, cwd, server, lingerMs = 0) {
-  if (!runner) {
-    runner = fork(path.join(root, 'scripts', 'bench-runner.mjs'), [], { execArgv: [], env });
-    runner.on('message', ({ id, error, ...result }) => {
-      const { resolve, reject } = waiting.get(id);
-      waiting.delete(id);
-      if (error) reject(new Error(error));
-      else resolve(result);
-    });
-  }
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
-    runner.send({ id, file, argv, cwd, server: server?.source, lingerMs });
-  });
-}
+const { once, kill: killRunner } = runnerClient();
 
 /** What a server started from `file` answers for each of app.serves, as one string. */
 function served(file, argv, cwd, app) {
@@ -158,8 +122,7 @@ function served(file, argv, cwd, app) {
 function prepare(app, work) {
   const src = path.join(work, app.fixture ?? 'hello');
   if (app.fixture) {
-    cpSync(path.join(root, 'test', 'fixtures', app.fixture), src, { recursive: true, verbatimSymlinks: true });
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: src, env, stdio: 'inherit' });
+    installFixture(app.fixture, src);
   } else {
     mkdirSync(src);
     writeFileSync(path.join(src, app.entry), "console.log('hello');\n");
@@ -387,7 +350,7 @@ try {
     else results.push({ app, ...(await measure(app, work)) });
   }
 } finally {
-  runner?.kill();
+  killRunner();
   rmSync(work, { recursive: true, force: true });
 }
 

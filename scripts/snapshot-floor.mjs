@@ -9,21 +9,16 @@
 //
 // What it says: the share of `node cli.js` that is the app's own run plus Node's start, which no way
 // of packing its code can remove (docs/benchmarks.md, issue 7's yargs goal).
-import { execFileSync, fork } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { env, installFixture, median, nodeBinary, root, runnerClient } from './bench-common.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 21;
 const line = args.includes('--node') ? args[args.indexOf('--node') + 1] : undefined;
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
-delete env.NODE_OPTIONS;
-const { fetchNode } = await import(path.join(root, 'dist', 'build', 'node-binaries.js'));
-const nodeBin = line ? (await fetchNode({ version: line, os: 'linux', arch: 'x64' })).binary : process.execPath;
+const nodeBin = await nodeBinary(line);
 const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
 
 // The fixture's cli.js, with its command built after the snapshot is deserialized (process.argv is
@@ -43,11 +38,10 @@ require('node:v8').startupSnapshot.setDeserializeMainFunction(() =>
 `;
 
 const work = mkdtempSync(path.join(tmpdir(), 'oxpack-floor-'));
-const runner = fork(path.join(root, 'scripts', 'bench-runner.mjs'), [], { execArgv: [], env });
+const runner = runnerClient();
 try {
   const src = path.join(work, 'yargs-cli');
-  cpSync(path.join(root, 'test', 'fixtures', 'yargs-cli'), src, { recursive: true });
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: src, env, stdio: 'inherit' });
+  installFixture('yargs-cli', src);
   writeFileSync(path.join(src, 'snapshot-entry.js'), SNAPSHOT_ENTRY);
   writeFileSync(path.join(src, 'hello.js'), "console.log('hello');\n");
   const { build: bundle } = await import('esbuild');
@@ -80,20 +74,7 @@ try {
     const out = execFileSync(v.file, v.argv, { cwd: src, env, encoding: 'utf8' });
     if (out !== 'hello bob\n') throw new Error(`${v.label} printed ${JSON.stringify(out)}`);
   }
-  let nextId = 0;
-  const waiting = new Map();
-  runner.on('message', ({ id, error, ...result }) => {
-    const { resolve, reject } = waiting.get(id);
-    waiting.delete(id);
-    if (error) reject(new Error(error));
-    else resolve(result);
-  });
-  const once = (v) =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      waiting.set(id, { resolve, reject });
-      runner.send({ id, file: v.file, argv: v.argv, cwd: src, lingerMs: 0 });
-    });
+  const once = (v) => runner.once(v.file, v.argv, src);
   const times = variants.map(() => []);
   for (const v of variants) await once(v); // warm the page cache (and the executable's code caches)
   for (const v of variants) await once(v);
@@ -101,7 +82,6 @@ try {
     const order = i % 2 ? [...variants.keys()].reverse() : [...variants.keys()];
     for (const k of order) times[k].push((await once(variants[k])).ms);
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const nodeMs = median(times[0]);
   console.log(`Node ${nodeVersion}, medians of ${runs} interleaved runs, NODE_EXTRA_CA_CERTS unset.\n`);
   console.log('| start | median | / `node cli.js` |\n|---|---:|---:|');
