@@ -59,6 +59,44 @@ function findInstalled(host: DiskHost, name: string, from: string): string | und
 }
 
 /**
+ * The installed packages that the package.json in `dir` names for run time: "dependencies", installed
+ * "optionalDependencies" and, with `peers`, installed "peerDependencies"; a required one that is not
+ * installed is a warning (`who` depends on it). External names are skipped.
+ */
+function installedDependencies(
+  host: DiskHost,
+  dir: string,
+  external: ReadonlySet<string>,
+  peers: boolean,
+  who: (manifest: Manifest) => string,
+): PackageClosure {
+  const packages: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const manifest = readManifest(dir);
+  if (!manifest) return { packages, diagnostics };
+  const optional = manifest.optionalDependencies ?? {};
+  const names = [
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(optional),
+    ...(peers ? Object.keys(manifest.peerDependencies ?? {}) : []),
+  ];
+  for (const name of new Set(names)) {
+    if (external.has(name)) continue;
+    const found = findInstalled(host, name, dir);
+    if (found) packages.push(packageRootOf(found) ?? found);
+    else if (manifest.dependencies && name in manifest.dependencies && !(name in optional)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'missing-dependency',
+        file: join(dir, 'package.json'),
+        message: `${who(manifest)} depends on "${name}", which is not installed`,
+      });
+    }
+  }
+  return { packages, diagnostics };
+}
+
+/**
  * The installed packages that the app's own package.json (in `dir`) names in "dependencies" and
  * "optionalDependencies": packed whole like those the trace reaches, because apps load many of them by
  * names no trace can see (an express view engine, a pino transport, a knex or sequelize dialect, a
@@ -66,25 +104,8 @@ function findInstalled(host: DiskHost, name: string, from: string): string | und
  * "devDependencies" are left out. A declared, required package that is not installed is a warning.
  */
 export function declaredDependencies(host: DiskHost, dir: string, external: ReadonlySet<string>): PackageClosure {
-  const manifest = readManifest(dir);
-  const packages: string[] = [];
-  const diagnostics: Diagnostic[] = [];
-  if (!manifest) return { packages, diagnostics };
-  const optional = manifest.optionalDependencies ?? {};
-  for (const name of new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(optional)])) {
-    if (external.has(name)) continue;
-    const found = findInstalled(host, name, dir);
-    if (found) packages.push(packageRootOf(found) ?? found);
-    else if (!(name in optional)) {
-      diagnostics.push({
-        severity: 'warning',
-        code: 'missing-dependency',
-        file: join(dir, 'package.json'),
-        message: `the app depends on "${name}", which is not installed`,
-      });
-    }
-  }
-  return { packages: packages.sort(), diagnostics };
+  const declared = installedDependencies(host, dir, external, false, () => 'the app');
+  return { packages: declared.packages.sort(), diagnostics: declared.diagnostics };
 }
 
 export interface PackageClosure {
@@ -105,28 +126,9 @@ export function packageClosure(host: DiskHost, reached: Iterable<string>, extern
     const dir = queue.pop()!;
     if (seen.has(dir)) continue;
     seen.add(dir);
-    const manifest = readManifest(dir);
-    if (!manifest) continue;
-    const wanted: [string, boolean][] = [
-      ...Object.keys(manifest.dependencies ?? {}).map((n): [string, boolean] => [n, true]),
-      ...Object.keys(manifest.optionalDependencies ?? {}).map((n): [string, boolean] => [n, false]),
-      ...Object.keys(manifest.peerDependencies ?? {}).map((n): [string, boolean] => [n, false]),
-    ];
-    for (const [name, required] of wanted) {
-      if (external.has(name)) continue;
-      const found = findInstalled(host, name, dir);
-      if (found) {
-        const root = packageRootOf(found) ?? found;
-        if (!seen.has(root)) queue.push(root);
-      } else if (required && !(manifest.optionalDependencies && name in manifest.optionalDependencies)) {
-        diagnostics.push({
-          severity: 'warning',
-          code: 'missing-dependency',
-          file: join(dir, 'package.json'),
-          message: `${manifest.name ?? packageNameOf(dir)} depends on "${name}", which is not installed`,
-        });
-      }
-    }
+    const deps = installedDependencies(host, dir, external, true, (m) => m.name ?? packageNameOf(dir));
+    diagnostics.push(...deps.diagnostics);
+    for (const root of deps.packages) if (!seen.has(root)) queue.push(root);
   }
   return { packages: [...seen].sort(), diagnostics };
 }
