@@ -49,7 +49,7 @@ function printError(err: unknown): number {
 }
 
 /** Warnings inside dependencies that say the app will fail (as under node), not a handled optional require. */
-const SHOWN_FROM_PACKAGES = new Set(['extensionless-commonjs']);
+const SHOWN_FROM_PACKAGES = new Set(['extensionless-commonjs', 'require-esm']);
 
 /**
  * Problems as the build finds them: the app's own warnings one by one, warnings inside dependencies
@@ -267,8 +267,35 @@ function cleanUpOnSignals(out: Progress): () => void {
   };
 }
 
+/**
+ * A reader that stops early (`oxpack inspect app | head`) closes the pipe, and the next write fails
+ * with EPIPE, which Node throws as an unhandled 'error' event with a stack trace. Stop quietly instead,
+ * as Unix tools do: on stdout the command's output is no longer wanted; on stderr (the progress of a
+ * build) the build goes on unheard. Not under `oxpack run`, whose streams are the app's own.
+ */
+function quietOnClosedPipes(): () => void {
+  const onStdout = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE') throw err;
+    removeTrackedSync();
+    process.exit();
+  };
+  const onStderr = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE') throw err;
+  };
+  process.stdout.on('error', onStdout);
+  process.stderr.on('error', onStderr);
+  return () => {
+    process.stdout.off('error', onStdout);
+    process.stderr.off('error', onStderr);
+  };
+}
+
 export async function main(argv: string[] = process.argv): Promise<number> {
+  const restorePipes = quietOnClosedPipes();
   const program = createProgram();
+  program.hook('preAction', (_, command) => {
+    if (command.name() === 'run') restorePipes();
+  });
   program.exitOverride();
   program.configureOutput({ outputError: (str, write) => write(`${pc.red('error')}: ${str.replace(/^error: /, '')}`) });
   try {

@@ -69,6 +69,13 @@ export function trace(input: TraceInput): TraceResult {
     specifiers.add(specifier);
   };
   const diagnostics: Diagnostic[] = [];
+  // Where Node has require(esm) but no in-thread hooks (20.19+, 22.12-22.14), a required ES module's
+  // own imports are resolved by Node's default resolver, which cannot see packed files: such requires,
+  // checked once every file's kind is known, and the ES modules that statically import packed files.
+  const requireEsmUnsupported = target.requireModule && !target.syncHooks;
+  const requiresOfFiles: { file: string; found: string; ref: Reference; severity: Diagnostic['severity']; line: number; column: number }[] =
+    [];
+  const importsPackedFiles = new Set<string>();
   // loadedBy: how code loads the file, when it is loaded as code (what a file without an extension
   // is depends on it); the entry point runs as the ES module loader would run it.
   const queue: { file: string; lenient: boolean; loadedBy?: LoadedBy }[] = [
@@ -218,6 +225,11 @@ export function trace(input: TraceInput): TraceResult {
           );
           if (kind === 'commonjs' && (ref.kind === 'require' || ref.kind === 'require.resolve')) record(requires, file, ref.specifier);
           if (kind === 'module' && (ref.kind === 'import' || ref.kind === 'dynamic-import')) record(imports, file, ref.specifier);
+          if (requireEsmUnsupported && kind === 'module' && ref.kind === 'import') importsPackedFiles.add(file);
+          if (requireEsmUnsupported && ref.kind === 'require') {
+            const severity = ref.optional || inPackage || lenient ? 'warning' : 'error';
+            requiresOfFiles.push({ file, found, ref, severity, ...where(ref.offset) });
+          }
         }
       } catch (err) {
         const e = err as Error & { code?: string };
@@ -265,6 +277,21 @@ export function trace(input: TraceInput): TraceResult {
         message: `${dyn.kind === 'dynamic-import' ? 'import()' : dyn.kind === 'url' ? 'new URL()' : `${dyn.kind}()`} with a computed path is not traced; pack the files it loads with --assets`,
       });
     }
+  }
+  for (const r of requiresOfFiles) {
+    if (files.get(r.found) !== 'module' || !importsPackedFiles.has(r.found)) continue;
+    diagnostics.push({
+      severity: r.severity,
+      code: r.ref.optional ? 'require-esm-optional' : 'require-esm',
+      file: r.file,
+      specifier: r.ref.specifier,
+      line: r.line,
+      column: r.column,
+      message:
+        `require('${r.ref.specifier}') loads an ES module that imports other files: Node ${target.version} links the imports of a ` +
+        `required ES module with its default resolver, which cannot see packed files, so this require() fails in the executable` +
+        (r.ref.optional ? ' (inside try/catch: left to the app)' : ''),
+    });
   }
   return { files, assets, requires, imports, diagnostics };
 }

@@ -109,6 +109,9 @@ export function installCjsHooks(
       ),
     );
   }
+  // Lines with require(esm) but without in-thread hooks link a required ES module's imports with
+  // Node's default resolver (the build warns of the literal cases: trace.ts, require-esm).
+  const packedRequireEsm = hasRegisterHooks();
   const originalResolve = M._resolveFilename;
   const originals = { js: M._extensions['.js']!, json: M._extensions['.json']! };
   // Under --inspect-brk Node's own _compile stops at the first line: leave debugging sessions to it.
@@ -215,7 +218,15 @@ export function installCjsHooks(
       if ((process.features as { require_module?: boolean }).require_module) {
         // Node's require(esm); for the main module it hands over to the ES module loader (with our
         // hooks), which also runs a top-level await to the end.
-        module._compile(source(), filename, 'module');
+        if (packedRequireEsm) {
+          module._compile(source(), filename, 'module');
+          return;
+        }
+        try {
+          module._compile(source(), filename, 'module');
+        } catch (err) {
+          throw explainRequireEsm(err, packedEntry);
+        }
         return;
       }
       if (module.id === '.') {
@@ -283,4 +294,22 @@ export function installCjsHooks(
     M._extensions['.js'] = originals.js;
     M._extensions['.json'] = originals.json;
   };
+}
+
+/**
+ * The error of a require() of a packed ES module whose own import was not found where Node resolves it
+ * with its default resolver (20.19+, 22.12-22.14), with the cause and the way out added: Node's message
+ * names a packed file that "cannot be found", which would send the user looking for a missing package.
+ */
+function explainRequireEsm(err: unknown, packedEntry: (filename: string) => number | undefined): unknown {
+  const e = err as { code?: unknown; message?: unknown; stack?: unknown } | null;
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || typeof e.message !== 'string') return err;
+  const from = / imported from (.+)$/.exec(e.message)?.[1];
+  if (from === undefined || packedEntry(from) === undefined) return err;
+  const message =
+    `${e.message} (in the executable: Node ${process.version} links the imports of an ES module loaded by require() ` +
+    'with its default resolver, which cannot see packed files; build for Node 22.15 or later, or load the module with import())';
+  if (typeof e.stack === 'string') e.stack = e.stack.replace(e.message, message);
+  e.message = message;
+  return err;
 }

@@ -168,6 +168,19 @@ describe('terminal output', () => {
     expect((await build({ CI: 'true' }).then(() => oxpack(['app.js', '-o', 'app.oxres', '--resources-only', '-q']))).stderr).toBe('');
   });
 
+  test('a reader that stops early (`oxpack inspect app | head -1`) ends the command quietly, not with an EPIPE stack trace', async () => {
+    // Enough entries that the listing outgrows the pipe's buffer, so writes go on after head has gone.
+    mkdirSync(path.join(dir, 'data'));
+    for (let i = 0; i < 3000; i++) writeFileSync(path.join(dir, 'data', `file-${i}.txt`), `${i}\n`);
+    expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only', '--assets', 'data/**'])).exitCode).toBe(0);
+    const inspect = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} inspect app.oxres`;
+    const r = await run('sh', ['-c', `${inspect} | head -1`], { cwd: dir });
+    expect(r.stdout.split('\n')[0]).toMatch(/^app\.oxres: oxpack resources file/);
+    expect(r.stderr).toBe('');
+    // The listing really is larger than what head took: the pipe did close under the writer.
+    expect((await oxpack(['inspect', 'app.oxres'])).stdout.length).toBeGreaterThan(200_000);
+  });
+
   // `script` (util-linux) runs the build on a pseudo-terminal, as a person at a terminal would.
   const hasScript = existsSync('/usr/bin/script');
   (hasScript ? test : test.skip)('a terminal gets a live progress line that is erased when the build ends', async () => {
@@ -380,6 +393,45 @@ describe('inputs that are fine', () => {
     // A CommonJS entry starts without the hooks thread: no warning either.
     expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).stderr).not.toMatch(/warning/);
   });
+
+  test('require() of a packed ES module that imports files is refused for Node 20, with the way out; at run time its error says why', async () => {
+    // @nestjs/core 12: ES modules only, which Node 20.19+ loads through require(esm), linking their
+    // imports with its default resolver whatever the hooks say.
+    mkdirSync(path.join(dir, 'node_modules', 'esm-only'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'node_modules', 'esm-only', 'package.json'),
+      '{"name":"esm-only","version":"1.0.0","type":"module","exports":"./index.js"}',
+    );
+    writeFileSync(path.join(dir, 'node_modules', 'esm-only', 'index.js'), "import { v } from './v.js';\nexport const value = v;\n");
+    writeFileSync(path.join(dir, 'node_modules', 'esm-only', 'v.js'), "export const v = 'from an ES module';\n");
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","dependencies":{"esm-only":"1.0.0"}}');
+    writeFileSync(path.join(dir, 'app.js'), "console.log(require('esm-only').value);\n");
+    writeFileSync(path.join(dir, 'dyn.js'), 'console.log(require(process.argv[2]).value);\n');
+    const node20 = await nodeFor(20);
+    const node24 = await nodeFor(24);
+    const on20 = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only', '--node', node20]);
+    expect(on20.exitCode).toBe(1);
+    expect(on20.stderr).toMatch(
+      /error: a require\(\) of the app loads an ES module that Node v20\.[\d.]+ cannot load from a packed executable/,
+    );
+    expect(on20.stderr).toMatch(/app\.js:1:13: require\('esm-only'\) loads an ES module that imports other files/);
+    expect(on20.stderr).toMatch(/hint: build for Node 22\.15 or later \(-t node22 or -t node24\)/);
+    expect(on20.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(dir, 'app.oxres'))).toBe(false);
+    // Node 24 requires it through its in-thread hooks.
+    expect((await oxpack(['app.js', '-o', 'app24.oxres', '--resources-only', '--node', node24])).exitCode).toBe(0);
+    const ran24 = await run(node24, [cli, 'run', path.join(dir, 'app24.oxres')], { cwd: tmpdir(), env: cleanEnv() });
+    expect([ran24.exitCode, ran24.stdout]).toEqual([0, 'from an ES module']);
+    // A require() no build can see (the package is declared, so packed): Node's "cannot find" error,
+    // which names a packed file that exists, says what happened and what to do.
+    expect((await run(node20, [path.join(dir, 'dyn.js'), 'esm-only'], { cwd: dir, env: cleanEnv() })).stdout).toBe('from an ES module');
+    expect((await oxpack(['dyn.js', '-o', 'dyn.oxres', '--resources-only', '--node', node20])).exitCode).toBe(0);
+    const ran20 = await run(node20, [cli, 'run', path.join(dir, 'dyn.oxres'), 'esm-only'], { cwd: tmpdir(), env: cleanEnv() });
+    expect(ran20.exitCode).not.toBe(0);
+    expect(ran20.stderr).toMatch(
+      /ERR_MODULE_NOT_FOUND.*Cannot find module '.*esm-only[/\\]v\.js' imported from .*esm-only[/\\]index\.js \(in the executable: Node v20\.[\d.]+ links the imports of an ES module loaded by require\(\) with its default resolver.*build for Node 22\.15 or later/,
+    );
+  }, 120_000);
 
   test('an entry without an extension (a bin script) runs as node runs it', async () => {
     writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","type":"module"}');

@@ -397,6 +397,47 @@ describe('trace', () => {
     });
   });
 
+  test('a require() of an ES module that imports packed files is flagged where Node links it without the hooks', () => {
+    // @nestjs/core 12: ES modules only, required from CommonJS (require(esm), Node 20.19+).
+    write('node_modules/esm-only/package.json', { name: 'esm-only', type: 'module', exports: './index.js' });
+    write('node_modules/esm-only/index.js', "import './inner.js'; export const x = 1;");
+    write('node_modules/esm-only/inner.js', 'export {};');
+    write('node_modules/esm-leaf/package.json', { name: 'esm-leaf', type: 'module', exports: './index.js' });
+    write('node_modules/esm-leaf/index.js', "import fs from 'node:fs'; export const y = typeof fs;"); // built-ins only: works
+    write('node_modules/dual/package.json', { name: 'dual', exports: { 'module-sync': './esm.mjs', default: './cjs.js' } });
+    write('node_modules/dual/esm.mjs', "import './cjs.js'; export default 1;");
+    write('node_modules/dual/cjs.js', 'module.exports = 1;');
+    write('node_modules/uses-esm/package.json', { name: 'uses-esm', version: '1.0.0' });
+    write('node_modules/uses-esm/index.js', "require('esm-only'); try { require('esm-only'); } catch {}");
+    write(
+      'requires-esm.js',
+      "require('esm-only'); require('esm-leaf'); require('dual'); try { require('esm-only'); } catch {} require('uses-esm');",
+    );
+    const flagged = (overrides: Partial<ReturnType<typeof hostTarget>>) => {
+      const target = { ...hostTarget(), ...overrides };
+      return trace({
+        entry: path.join(root, 'requires-esm.js'),
+        host: new DiskHost(new Set(target.builtins)),
+        target,
+        external: new Set(),
+        appRoot: root,
+      })
+        .diagnostics.filter((d) => d.code.startsWith('require-esm'))
+        .map((d) => `${d.severity} ${d.code} ${path.relative(root, d.file!)}:${d.line}:${d.column} ${d.specifier}`)
+        .sort();
+    };
+    // Node 20.19+: require(esm) without in-thread hooks. The dual package resolves to its CommonJS build
+    // (no "module-sync" condition there), an ES module of built-ins only links.
+    expect(flagged({ requireModule: true, syncHooks: false })).toEqual([
+      'error require-esm requires-esm.js:1:1 esm-only',
+      'warning require-esm node_modules/uses-esm/index.js:1:1 esm-only',
+      'warning require-esm-optional node_modules/uses-esm/index.js:1:28 esm-only',
+      'warning require-esm-optional requires-esm.js:1:66 esm-only',
+    ]);
+    expect(flagged({ requireModule: true, syncHooks: true })).toEqual([]); // 22.15+
+    expect(flagged({ requireModule: false, syncHooks: false })).toEqual([]); // no require(esm): Node's own error, as under node
+  });
+
   test('symlinked packages are followed and the links recorded (pnpm, workspaces)', () => {
     write('store/linked@1/node_modules/linked/package.json', { name: 'linked', main: 'main.js' });
     write('store/linked@1/node_modules/linked/main.js', '');
