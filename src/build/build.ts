@@ -186,17 +186,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       },
     );
   }
-  const requireEsm = errors.filter((d) => d.code === 'require-esm');
-  if (requireEsm.length > 0) {
-    throw new OxpackError(
-      'OXPACK_REQUIRE_ESM',
-      `${requireEsm.length === 1 ? 'a require() of the app loads an ES module' : `${requireEsm.length} require() calls of the app load ES modules`} that Node ${target.version} cannot load from a packed executable`,
-      {
-        details: requireEsm.map((d) => `${path.relative(cwd, d.file ?? '') || d.file}:${d.line}:${d.column}: ${d.message}`),
-        hint: 'build for Node 22.15 or later (-t node22 or -t node24), whose module hooks cover require() of ES modules; or load the module with import()',
-      },
-    );
-  }
   if (errors.length > 0) {
     throw new OxpackError(
       'OXPACK_UNRESOLVED',

@@ -1,7 +1,7 @@
 /**
  * Finds the module references in one JavaScript file with a real parser (acorn): require(),
  * require.resolve(), module.require(), import declarations, export ... from, import(),
- * import.meta.resolve() and new URL('./x', import.meta.url). Literal specifiers are returned for the
+ * import.meta.resolve(), new URL('./x', import.meta.url) and module.register('./hooks.mjs', import.meta.url). Literal specifiers are returned for the
  * tracer to resolve; computed ones are returned as patterns ("./locales/*.json") or as dynamic.
  */
 import { parse, tokenizer, tokTypes, type Node, type Options } from 'acorn';
@@ -9,7 +9,8 @@ import { ancestor } from 'acorn-walk';
 
 /**
  * 'path': a file path built from the module's folder (path.join(__dirname, 'views')): a worker or child
- * script, a template folder, a data file. Followed when it exists, silently skipped otherwise.
+ * script, a template folder, a data file; or that folder itself, listed (fs.readdirSync(__dirname), as
+ * '.'). Followed when it exists, silently skipped otherwise.
  */
 export type ReferenceKind = 'require' | 'require.resolve' | 'import' | 'dynamic-import' | 'import.meta.resolve' | 'url' | 'path';
 
@@ -113,6 +114,10 @@ function collect(ast: Node): { references: Reference[]; dynamic: DynamicReferenc
       const anc = ancestors as AnyNode[];
       const built = dirnamePath(node);
       if (built) add('path', built, node, anc);
+      // fs.readdirSync(__dirname): a module that loads the files beside it by listing its own folder
+      // (Sequelize's generated models/index.js), which no literal names.
+      if (LIST_FOLDER.some((name) => calleeNamed(callee, name)) && isDirname(node.arguments[0]))
+        add('path', { type: 'Literal', value: '.', start: node.arguments[0].start, end: node.arguments[0].end }, node, anc);
       if (callee.type === 'Identifier' && callee.name === 'require') {
         add('require', node.arguments[0], node, anc);
       } else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') {
@@ -124,6 +129,8 @@ function collect(ast: Node): { references: Reference[]; dynamic: DynamicReferenc
       } else if (callee.type === 'CallExpression' && isCreateRequire(callee.callee as AnyNode)) {
         add('require', node.arguments[0], node, anc); // createRequire(import.meta.url)('x')
       }
+      // module.register('./hooks.mjs', import.meta.url): loader hooks, imported by the hooks thread.
+      if (calleeNamed(callee, 'register') && isOwnUrl(node.arguments[1])) add('dynamic-import', node.arguments[0], node, anc);
     },
     ImportExpression(n, _state, ancestors) {
       const node = n as AnyNode;
@@ -193,6 +200,9 @@ function collect(ast: Node): { references: Reference[]; dynamic: DynamicReferenc
   return { references, dynamic };
 }
 
+/** fs functions that list a folder. */
+const LIST_FOLDER = ['readdirSync', 'readdir', 'opendirSync', 'opendir'];
+
 function calleeNamed(callee: AnyNode, name: string): boolean {
   return (
     (callee.type === 'Identifier' && callee.name === name) ||
@@ -245,6 +255,18 @@ function dirnamePath(arg: AnyNode): AnyNode | undefined {
     if (s.startsWith('/')) rel = `.${s}`;
   }
   return rel === undefined ? undefined : { type: 'Literal', value: rel, start: arg.start, end: arg.end };
+}
+
+/** The module's own URL: import.meta.url, or pathToFileURL(__filename) (also url.pathToFileURL(...)). */
+function isOwnUrl(node: AnyNode | undefined): boolean {
+  if (!node) return false;
+  if (node.type === 'MemberExpression' && !node.computed && node.property.name === 'url' && isImportMeta(node.object)) return true;
+  return (
+    node.type === 'CallExpression' &&
+    calleeNamed(node.callee, 'pathToFileURL') &&
+    node.arguments[0]?.type === 'Identifier' &&
+    node.arguments[0].name === '__filename'
+  );
 }
 
 function isImportMeta(node: AnyNode): boolean {

@@ -73,8 +73,7 @@ export function trace(input: TraceInput): TraceResult {
   // own imports are resolved by Node's default resolver, which cannot see packed files: such requires,
   // checked once every file's kind is known, and the ES modules that statically import packed files.
   const requireEsmUnsupported = target.requireModule && !target.syncHooks;
-  const requiresOfFiles: { file: string; found: string; ref: Reference; severity: Diagnostic['severity']; line: number; column: number }[] =
-    [];
+  const requiresOfFiles: { file: string; found: string; ref: Reference; line: number; column: number }[] = [];
   const importsPackedFiles = new Set<string>();
   // loadedBy: how code loads the file, when it is loaded as code (what a file without an extension
   // is depends on it); the entry point runs as the ES module loader would run it.
@@ -203,6 +202,18 @@ export function trace(input: TraceInput): TraceResult {
 
     for (const ref of parsed.references) {
       if (ref.kind === 'path' && inPackage) continue; // packages are packed whole
+      if (ref.kind === 'path' && ref.specifier === '.' && !insideApp(dirname(file))) {
+        // The app's own root folder, listed: packing it whole would take everything in it.
+        diagnostics.push({
+          severity: 'warning',
+          code: 'lists-app-folder',
+          file,
+          ...where(ref.offset),
+          message:
+            'lists the files of its own folder, the root of the app: only the files the build reaches are packed there; add what it loads with --assets',
+        });
+        continue;
+      }
       if (ref.kind !== 'url' && (isBuiltin(ref.specifier) || isExternal(ref.specifier))) continue;
       try {
         const found = resolveReference(ref, file);
@@ -226,10 +237,7 @@ export function trace(input: TraceInput): TraceResult {
           if (kind === 'commonjs' && (ref.kind === 'require' || ref.kind === 'require.resolve')) record(requires, file, ref.specifier);
           if (kind === 'module' && (ref.kind === 'import' || ref.kind === 'dynamic-import')) record(imports, file, ref.specifier);
           if (requireEsmUnsupported && kind === 'module' && ref.kind === 'import') importsPackedFiles.add(file);
-          if (requireEsmUnsupported && ref.kind === 'require') {
-            const severity = ref.optional || inPackage || lenient ? 'warning' : 'error';
-            requiresOfFiles.push({ file, found, ref, severity, ...where(ref.offset) });
-          }
+          if (requireEsmUnsupported && ref.kind === 'require') requiresOfFiles.push({ file, found, ref, ...where(ref.offset) });
         }
       } catch (err) {
         const e = err as Error & { code?: string };
@@ -280,8 +288,10 @@ export function trace(input: TraceInput): TraceResult {
   }
   for (const r of requiresOfFiles) {
     if (files.get(r.found) !== 'module' || !importsPackedFiles.has(r.found)) continue;
+    // A warning, not an error: code may reach such a require() only on lines where it works (a check
+    // of process.versions), which no build can see.
     diagnostics.push({
-      severity: r.severity,
+      severity: 'warning',
       code: r.ref.optional ? 'require-esm-optional' : 'require-esm',
       file: r.file,
       specifier: r.ref.specifier,
@@ -289,8 +299,10 @@ export function trace(input: TraceInput): TraceResult {
       column: r.column,
       message:
         `require('${r.ref.specifier}') loads an ES module that imports other files: Node ${target.version} links the imports of a ` +
-        `required ES module with its default resolver, which cannot see packed files, so this require() fails in the executable` +
-        (r.ref.optional ? ' (inside try/catch: left to the app)' : ''),
+        'required ES module with its default resolver, which cannot see packed files, so this require() fails in the executable' +
+        (r.ref.optional
+          ? ' (inside try/catch: left to the app)'
+          : '; build for Node 22.15 or later (-t node22 or -t node24), or load it with import()'),
     });
   }
   return { files, assets, requires, imports, diagnostics };

@@ -4,7 +4,7 @@
  * their own, which indexes the same resources (from the SEA asset, the resources file, or a copy of the
  * bytes) and answers from there.
  */
-import { esmTranslatorsLoaded, hasRegisterHooks, publicModule } from '../builtins.js';
+import { esmTranslatorsLoaded, hasRegisterHooks, publicModule, syncBuiltinESMExports } from '../builtins.js';
 import vm from 'node:vm';
 import type { RuntimeFinder } from './finder.js';
 import { debugLog, sinceStart } from './debug.js';
@@ -37,6 +37,12 @@ export interface EsmHooksHandle {
    * hooks start at its first import() call rather than when it loads (see deferUntilFirstImport).
    */
   deferredImport?: () => symbol;
+  /**
+   * Run before the app's own module.register(): the hooks thread that starts resolves and loads the
+   * app's hooks, which are often packed modules themselves (Sentry's, import-in-the-middle's), with
+   * Node's default loader, unless this runtime's hooks are in that thread first.
+   */
+  beforeAppRegister(): void;
 }
 
 /**
@@ -52,17 +58,24 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
     // So they are installed when packed code first needs the ES module loader, as the hooks thread of
     // older lines is started.
     let handle: { deregister(): void } | undefined;
+    // Once the app has registered hooks of its own with module.register() (an APM agent's, which wrap
+    // ES modules), imports go on to the hooks thread, as they do under node, where this runtime's
+    // hooks sit below the app's and answer for packed files; require() stays here.
+    let toThread = false;
+    const forImport = (context: { conditions?: readonly string[] }): boolean =>
+      !(context.conditions?.includes('require') && !context.conditions.includes('import'));
     const ensure = (): void => {
       if (handle) return;
       enableEsmCompileCache(finder, debugLog('cache'));
       const hooks = createEsmHooks(finder, host, { external });
-      const resolve: typeof hooks.resolve = triggers
-        ? (specifier, context, next) => {
-            triggers.fire(specifier);
-            return hooks.resolve(specifier, context, next);
-          }
-        : hooks.resolve;
-      handle = api().registerHooks!({ resolve, load: hooks.load });
+      const resolve: typeof hooks.resolve = (specifier, context, next) => {
+        triggers?.fire(specifier);
+        if (toThread && forImport(context)) return next(specifier, context);
+        return hooks.resolve(specifier, context, next);
+      };
+      const load: typeof hooks.load = (url, context, next) =>
+        toThread && forImport(context) ? next(url, context) : hooks.load(url, context, next);
+      handle = api().registerHooks!({ resolve, load });
       debugLog('timing')?.(`ES module hooks registered at ${sinceStart().toFixed(1)} ms`);
       const log = debugLog('resolve');
       if (log) {
@@ -72,9 +85,16 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
       }
     };
     const deferredImport = DEFAULT_LOADER_WARNS ? deferUntilFirstImport(ensure) : undefined;
-    return { ensure, uninstall: () => handle?.deregister(), ...(deferredImport ? { deferredImport } : {}) };
+    // The app's hooks thread gets this runtime's thread hooks first, below the app's.
+    let threadStarted = false;
+    const beforeAppRegister = (): void => {
+      if (threadStarted) return;
+      threadStarted = true;
+      toThread = startHooksThread(finder, api, external);
+    };
+    return { ensure, uninstall: () => handle?.deregister(), beforeAppRegister, ...(deferredImport ? { deferredImport } : {}) };
   }
-  if (!finder.source) return { ensure: () => undefined, uninstall: () => undefined };
+  if (!finder.source) return { ensure: () => undefined, uninstall: () => undefined, beforeAppRegister: () => undefined };
   // A hooks thread costs tens of milliseconds and megabytes of memory on every start, so it is started
   // only when packed code first needs the ES module loader: an ES module, or code that calls import().
   let registered = false;
@@ -84,26 +104,51 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
     enableEsmCompileCache(finder, debugLog('cache'));
     // The hooks thread resolves imports where this thread cannot see them: patch every built-in now.
     triggers?.fireAll();
-    const url = finder.esmHooksUrl; // built on first use (runtime/main.ts)
-    const moduleApi = api();
-    if (!url || typeof moduleApi.register !== 'function') return;
-    // While Node's ESM translator has not been loaded yet, it will read CommonJS sources (and detect
-    // their named exports and re-exports) with the fs the overlay patched: let it, so that CommonJS
-    // imported from ESM is loaded by the CommonJS loader with the usual require semantics.
-    const data: HooksThreadData = {
-      source: finder.source!,
-      root: finder.root.path,
-      origin: finder.origin,
-      external: [...external],
-      commonjsWithoutSource: !esmTranslatorsLoaded(),
-    };
-    const started = sinceStart();
-    moduleApi.register(url, { data });
-    debugLog('timing')?.(`ES module hooks thread started in ${(sinceStart() - started).toFixed(1)} ms`);
+    startHooksThread(finder, api, external);
   };
   // Hooks registered with module.register() cannot be removed.
   const deferredImport = deferUntilFirstImport(ensure);
-  return { ensure, uninstall: () => undefined, ...(deferredImport ? { deferredImport } : {}) };
+  return { ensure, uninstall: () => undefined, beforeAppRegister: ensure, ...(deferredImport ? { deferredImport } : {}) };
+}
+
+/** Registers this runtime's hooks in Node's module.register() thread (starting it, if it is not yet). */
+function startHooksThread(finder: RuntimeFinder, api: () => ModuleHooksApi, external: ReadonlySet<string>): boolean {
+  const url = finder.esmHooksUrl; // built on first use (runtime/main.ts)
+  const moduleApi = api();
+  if (!url || !finder.source || typeof moduleApi.register !== 'function') return false;
+  // While Node's ESM translator has not been loaded yet, it will read CommonJS sources (and detect
+  // their named exports and re-exports) with the fs the overlay patched: let it, so that CommonJS
+  // imported from ESM is loaded by the CommonJS loader with the usual require semantics.
+  const data: HooksThreadData = {
+    source: finder.source,
+    root: finder.root.path,
+    origin: finder.origin,
+    external: [...external],
+    commonjsWithoutSource: !esmTranslatorsLoaded(),
+  };
+  const started = sinceStart();
+  moduleApi.register(url, { data });
+  debugLog('timing')?.(`ES module hooks thread started in ${(sinceStart() - started).toFixed(1)} ms`);
+  return true;
+}
+
+/**
+ * Wraps node:module's register() so that `before` runs ahead of the app's first call. Patched when the
+ * app first gets node:module (builtin-triggers.ts), however it names it.
+ */
+export function patchModuleRegister(before: () => void): () => void {
+  const moduleApi = publicModule() as unknown as ModuleHooksApi;
+  const original = moduleApi.register;
+  if (typeof original !== 'function') return () => undefined;
+  moduleApi.register = function (this: unknown, ...args: Parameters<typeof original>) {
+    before();
+    return original.apply(this, args);
+  };
+  syncBuiltinESMExports(); // for `import { register } from 'node:module'`
+  return () => {
+    moduleApi.register = original;
+    syncBuiltinESMExports();
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { installAddonHooks } from './addon-hooks.js';
 import { BuiltinTriggers } from './builtin-triggers.js';
 import { debugLog, sinceStart } from './debug.js';
 import { installCjsHooks } from './cjs-hooks.js';
-import { installEsmHooks } from './esm-install.js';
+import { installEsmHooks, patchModuleRegister } from './esm-install.js';
 import type { RuntimeFinder } from './finder.js';
 import { installFsOverlay } from './fs-overlay.js';
 import { FinderHost } from './host.js';
@@ -30,6 +30,9 @@ export function installFinder(finder: RuntimeFinder): () => void {
   triggers.on(['worker_threads'], () => {
     undo.push(installWorkerHooks(finder));
     timing?.(`worker_threads patched at ${sinceStart().toFixed(1)} ms`);
+  });
+  triggers.on(['module'], () => {
+    undo.push(patchModuleRegister(esm.beforeAppRegister));
   });
   triggers.on(['child_process'], () => {
     undo.push(installSpawnHooks(finder));

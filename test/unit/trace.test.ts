@@ -72,6 +72,26 @@ describe('findReferences', () => {
         'module',
       ),
     ).toEqual(['path:./bin/tool', 'path:./data.json']);
+    // the module's own folder, listed: '.'; other uses of __dirname alone are not references
+    expect(
+      specs(
+        'fs.readdirSync(__dirname).forEach(load); fs.promises.readdir(__dirname); opendirSync(__dirname); fs.readdirSync(other); const d = __dirname; fs.statSync(__dirname);',
+      ),
+    ).toEqual(['path:.', 'path:.', 'path:.']);
+    expect(specs('for (const f of await readdir(import.meta.dirname)) await import(f);', 'module')).toEqual(['path:.']);
+  });
+
+  test('module.register() of hooks named relative to the module is an import of them', () => {
+    expect(
+      specs(
+        "register('./hooks.mjs', import.meta.url); module.register('ts-hooks', import.meta.url); register('./other.mjs'); app.register(plugin, { prefix: '/v1' });",
+        'module',
+      ),
+    ).toEqual(['dynamic-import:./hooks.mjs', 'dynamic-import:ts-hooks']);
+    expect(specs("register('./hooks.mjs', pathToFileURL(__filename)); register('./x.mjs', url.pathToFileURL(__filename));")).toEqual([
+      'dynamic-import:./hooks.mjs',
+      'dynamic-import:./x.mjs',
+    ]);
   });
 
   test('callsImport finds import() in code, not in comments, strings or property names', () => {
@@ -247,6 +267,21 @@ describe('trace', () => {
     expect(result.diagnostics.filter((d) => d.code === 'unresolved').map((d) => `${d.severity} ${d.specifier}`)).toEqual([
       'warning ./w-missing',
     ]);
+  });
+
+  test('a module that lists its own folder gets that folder packed (Sequelize models/index.js); the app root only a warning', () => {
+    write(
+      'models/index.js',
+      "const db = {};\nfor (const f of fs.readdirSync(__dirname)) if (f !== 'index.js') db[f] = require(path.join(__dirname, f));\nmodule.exports = db;",
+    );
+    write('models/user.js', 'module.exports = 1;');
+    write('models/post.js', 'module.exports = 2;');
+    write('lists-root.js', "require('./models');\nfs.readdirSync(__dirname);");
+    const result = run('lists-root.js');
+    expect(rel(result.assets)).toEqual(['models']);
+    expect(
+      result.diagnostics.filter((d) => d.code === 'lists-app-folder').map((d) => `${d.severity} ${path.relative(root, d.file!)}:${d.line}`),
+    ).toEqual(['warning lists-root.js:2']);
   });
 
   test("commander's executable subcommands: the scripts beside the program named <program>-<subcommand>.js are followed", () => {
@@ -429,8 +464,8 @@ describe('trace', () => {
     // Node 20.19+: require(esm) without in-thread hooks. The dual package resolves to its CommonJS build
     // (no "module-sync" condition there), an ES module of built-ins only links.
     expect(flagged({ requireModule: true, syncHooks: false })).toEqual([
-      'error require-esm requires-esm.js:1:1 esm-only',
       'warning require-esm node_modules/uses-esm/index.js:1:1 esm-only',
+      'warning require-esm requires-esm.js:1:1 esm-only',
       'warning require-esm-optional node_modules/uses-esm/index.js:1:28 esm-only',
       'warning require-esm-optional requires-esm.js:1:66 esm-only',
     ]);
