@@ -15,6 +15,7 @@ import { invalidNameReason } from '../format/names.js';
 import { isTypeScriptSource } from './classify.js';
 import { addResources, assetScripts, type AssetPattern, collectFiles, type Placement } from './collect.js';
 import { type FileConfig, findProjectRoot, readConfigFile, readPackageConfig } from './config.js';
+import { conventionAssets } from './conventions.js';
 import type { Diagnostic } from './diagnostics.js';
 import { DiskHost } from './disk-host.js';
 import { codeCacheKeepsNames } from '../runtime/code-cache.js';
@@ -164,6 +165,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const assets: AssetPattern[] = [
     ...(config.assets ?? []).map((glob) => ({ glob, from: projectRoot, where: 'package.json "oxpack.assets"' })),
     ...(options.assets ?? []).map((glob) => ({ glob, from: cwd, where: '--assets' })),
+    ...conventionAssets(projectRoot),
   ];
 
   // 1. Trace the app from its entry point (and from scripts among the assets).

@@ -124,6 +124,13 @@ export function trace(input: TraceInput): TraceResult {
       const path = resolve(dirname(from), ref.specifier);
       const type = host.stat(path);
       if (type < 0) {
+        // A glob that a library expands at run time, such as TypeORM's entities
+        // `${__dirname}/**/*.entity{.ts,.js}`: the files it matches in the app.
+        if (GLOB.test(ref.specifier)) {
+          const matches = globInApp(ref.specifier, from, input.appRoot) ?? [];
+          for (const m of matches) kindByName(m, host, target.detectModule) === 'asset' ? assets.add(m) : add(m, true);
+          return undefined;
+        }
         // A pattern that a library fills in at run time, such as i18next's loadPath
         // 'locales/{{lng}}/{{ns}}.json': the folder above its first placeholder is packed.
         const at = ref.specifier.search(PLACEHOLDER);
@@ -309,6 +316,8 @@ export function trace(input: TraceInput): TraceResult {
 }
 
 const JS_FILE = /\.[cm]?js$/;
+/** Glob syntax in a built path: wildcards, classes, alternatives ({a,b}, not a {{placeholder}}). */
+const GLOB = /[*?[]|\{[^{}]*,[^{}]*\}/;
 /** A placeholder in a path pattern: {{lng}} (i18next), {name}. */
 const PLACEHOLDER = /\{\{?\w+\}?\}/;
 
@@ -375,8 +384,15 @@ function expandPattern(parts: string[], from: string, appRoot: string): string[]
     pattern += fg.escapePath(part);
     if (i < parts.length - 1) pattern += part.endsWith('/') ? '**/*' : '*';
   });
-  const base = dirname(from);
-  const absolutePattern = resolve(base, pattern);
+  return globInApp(pattern, from, appRoot);
+}
+
+/**
+ * The files a glob relative to `from`'s folder matches inside the app (never in node_modules, never
+ * above the app), at most MAX_PATTERN_FILES; undefined when the glob reaches outside the app.
+ */
+function globInApp(pattern: string, from: string, appRoot: string): string[] | undefined {
+  const absolutePattern = resolve(dirname(from), pattern);
   const rel = relative(appRoot, absolutePattern);
   if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
   const found = fg.sync(rel.split(sep).join('/'), {

@@ -476,6 +476,38 @@ describe('inputs that are fine', () => {
     }
   }, 120_000);
 
+  test('commands an oclif app lists from the folder its package.json names, and models a module lists from its own folder, are packed', async () => {
+    // As @oclif/core does: read "oclif.commands" from the app's package.json, list that folder, load each.
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","oclif":{"commands":"./src/commands"}}');
+    mkdirSync(path.join(dir, 'src', 'commands'), { recursive: true });
+    writeFileSync(path.join(dir, 'src', 'commands', 'hello.js'), "module.exports = () => 'hello';\n");
+    writeFileSync(path.join(dir, 'src', 'commands', 'bye.js'), "module.exports = () => 'bye';\n");
+    // As Sequelize's generated models/index.js does: list its own folder.
+    mkdirSync(path.join(dir, 'models'));
+    writeFileSync(
+      path.join(dir, 'models', 'index.js'),
+      "const fs = require('node:fs');\nconst path = require('node:path');\n" +
+        "module.exports = fs.readdirSync(__dirname).filter((f) => f !== 'index.js').sort().map((f) => require(path.join(__dirname, f)).name);\n",
+    );
+    writeFileSync(path.join(dir, 'models', 'user.js'), "exports.name = 'User';\n");
+    writeFileSync(path.join(dir, 'models', 'post.js'), "exports.name = 'Post';\n");
+    writeFileSync(
+      path.join(dir, 'app.js'),
+      "const fs = require('node:fs');\nconst path = require('node:path');\n" +
+        "const { oclif } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));\n" +
+        'const folder = path.join(__dirname, oclif.commands);\n' +
+        "console.log(fs.readdirSync(folder).sort().map((f) => require(path.join(folder, f))()).join(' '), require('./models').join(' '));\n",
+    );
+    const expected = await run(process.execPath, [path.join(dir, 'app.js')], { cwd: dir, env: cleanEnv() });
+    expect([expected.exitCode, expected.stdout]).toEqual([0, 'bye hello Post User']);
+    const built = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);
+    expect([built.exitCode, built.stderr]).toEqual([0, expect.not.stringMatching(/warning/)]);
+    rmSync(path.join(dir, 'src'), { recursive: true });
+    rmSync(path.join(dir, 'models'), { recursive: true });
+    const ran = await run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: tmpdir(), env: cleanEnv() });
+    expect([ran.exitCode, ran.stdout, ran.stderr]).toEqual([0, expected.stdout, '']);
+  });
+
   test('an entry without an extension (a bin script) runs as node runs it', async () => {
     writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","type":"module"}');
     mkdirSync(path.join(dir, 'bin'));

@@ -284,6 +284,29 @@ describe('trace', () => {
     ).toEqual(['warning lists-root.js:2']);
   });
 
+  test('globs built from __dirname pack the files they match in the app (TypeORM entities, migrations)', () => {
+    write(
+      'src/db.js',
+      [
+        "globSync(__dirname + '/../entity/*.js');",
+        'dataSource({ entities: [`${__dirname}/**/*.entity{.ts,.js}`] });',
+        "path.join(__dirname, 'migrations', '*.sql');",
+        "globSync(__dirname + '/../../outside/*.js');", // above the app: nothing
+        "globSync(__dirname + '/../node_modules/*.js');", // node_modules: nothing
+      ].join('\n'),
+    );
+    write('entity/cat.js', "require('./shared.js');");
+    write('entity/shared.js', '');
+    write('entity/notes.txt', '');
+    write('src/user/user.entity.js', '');
+    write('src/user/user.entity.ts', '');
+    write('src/migrations/001.sql', '');
+    write('node_modules/x.js', '');
+    const result = run('src/db.js');
+    expect(rel(result.files.keys())).toEqual(['entity/cat.js', 'entity/shared.js', 'src/db.js', 'src/user/user.entity.js']);
+    expect(rel(result.assets)).toEqual(['src/migrations/001.sql', 'src/user/user.entity.ts']);
+  });
+
   test("commander's executable subcommands: the scripts beside the program named <program>-<subcommand>.js are followed", () => {
     write(
       'cli/pm.js',
