@@ -212,11 +212,14 @@ export function addResources(
     if (!collector.has(name)) collector.addInMemory({ name, kind: 'directory' });
   }
 
-  // Folders holding packed files: a link to one of them stays a link.
-  const packedDirs = new Set<string>(dirs);
-  for (const file of files.keys()) {
-    for (let d = path.dirname(file); isInside(d, base) && !packedDirs.has(d); d = path.dirname(d)) packedDirs.add(d);
-  }
+  // Folders holding packed files: a link to one of them stays a link (a linked node_modules folder
+  // too, whose packages are packed folders, so their parents are added with them).
+  const packedDirs = new Set<string>();
+  const addWithParents = (dir: string): void => {
+    for (let d = dir; isInside(d, base) && !packedDirs.has(d); d = path.dirname(d)) packedDirs.add(d);
+  };
+  for (const dir of dirs) addWithParents(dir);
+  for (const file of files.keys()) addWithParents(path.dirname(file));
   for (const link of [...links].sort()) {
     const name = nameOf(link);
     if (collector.has(name) || !lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) continue;

@@ -3,7 +3,18 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanEnv, cli, run } from '../support/harness.js';
@@ -506,6 +517,21 @@ describe('inputs that are fine', () => {
     rmSync(path.join(dir, 'models'), { recursive: true });
     const ran = await run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: tmpdir(), env: cleanEnv() });
     expect([ran.exitCode, ran.stdout, ran.stderr]).toEqual([0, expected.stdout, '']);
+  });
+
+  test('a node_modules folder that is a symbolic link to another folder is kept as a link', async () => {
+    // deps/node_modules/lib, reached through app/node_modules -> ../deps/node_modules
+    mkdirSync(path.join(dir, 'deps', 'node_modules', 'lib'), { recursive: true });
+    writeFileSync(path.join(dir, 'deps', 'node_modules', 'lib', 'package.json'), '{"name":"lib","version":"1.0.0"}');
+    writeFileSync(path.join(dir, 'deps', 'node_modules', 'lib', 'index.js'), "module.exports = 'lib through a linked node_modules';\n");
+    mkdirSync(path.join(dir, 'app'));
+    symlinkSync('../deps/node_modules', path.join(dir, 'app', 'node_modules'));
+    writeFileSync(path.join(dir, 'app', 'package.json'), '{"name":"app","version":"1.0.0","dependencies":{"lib":"1.0.0"}}');
+    writeFileSync(path.join(dir, 'app', 'main.js'), "console.log(require('lib'));\n");
+    const built = await oxpack(['main.js', '-o', '../linked.oxres', '--resources-only'], path.join(dir, 'app'));
+    expect([built.exitCode, built.stderr]).toEqual([0, expect.not.stringMatching(/warning/)]);
+    const ran = await run(process.execPath, [cli, 'run', path.join(dir, 'linked.oxres')], { cwd: tmpdir(), env: cleanEnv() });
+    expect([ran.exitCode, ran.stdout, ran.stderr]).toEqual([0, 'lib through a linked node_modules', '']);
   });
 
   test('an entry without an extension (a bin script) runs as node runs it', async () => {
