@@ -123,8 +123,11 @@ function collect(ast: Node): { references: Reference[]; dynamic: DynamicReferenc
       } else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') {
         const obj = callee.object as AnyNode;
         const prop = callee.property.name as string;
-        if (obj.type === 'Identifier' && obj.name === 'require' && prop === 'resolve') add('require.resolve', node.arguments[0], node, anc);
-        else if (obj.type === 'Identifier' && obj.name === 'module' && prop === 'require') add('require', node.arguments[0], node, anc);
+        // require.resolve(x, { paths }) resolves from other folders, known at run time (a CLI finding
+        // a package in the user's project): not a reference of this file.
+        if (obj.type === 'Identifier' && obj.name === 'require' && prop === 'resolve') {
+          if (node.arguments.length < 2) add('require.resolve', node.arguments[0], node, anc);
+        } else if (obj.type === 'Identifier' && obj.name === 'module' && prop === 'require') add('require', node.arguments[0], node, anc);
         else if (prop === 'resolve' && isImportMeta(obj)) add('import.meta.resolve', node.arguments[0], node, anc);
       } else if (callee.type === 'CallExpression' && isCreateRequire(callee.callee as AnyNode)) {
         add('require', node.arguments[0], node, anc); // createRequire(import.meta.url)('x')

@@ -154,6 +154,9 @@ export function installCjsHooks(
     const toPacked = absolute && root.contains(request);
     const viaPaths = Array.isArray(options?.paths) && options!.paths.some((p) => typeof p === 'string' && root.contains(path.resolve(p)));
     if (!fromPacked && !toPacked && !viaPaths) return originalResolve.call(this, request, parent, isMain, options);
+    // require.resolve(x, { paths }) from packed code, naming real folders only (a CLI finding a package
+    // in the user's project): resolved there, as asked, not among the packed packages.
+    if (Array.isArray(options?.paths) && !viaPaths && !toPacked) return originalResolve.call(this, request, parent, isMain, options);
 
     const bare = !absolute && !isRelative(request) && request[0] !== '#';
     if (bare && external.size > 0) {

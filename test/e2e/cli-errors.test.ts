@@ -534,6 +534,35 @@ describe('inputs that are fine', () => {
     expect([ran.exitCode, ran.stdout, ran.stderr]).toEqual([0, 'lib through a linked node_modules', '']);
   });
 
+  test("a packed CLI loads the user's project: its packages (require.resolve with paths, createRequire) and config files", async () => {
+    const project = path.join(dir, 'project');
+    mkdirSync(path.join(project, 'node_modules', 'shared'), { recursive: true });
+    writeFileSync(path.join(project, 'node_modules', 'shared', 'package.json'), '{"name":"shared","version":"2.0.0"}');
+    writeFileSync(path.join(project, 'node_modules', 'shared', 'index.js'), "module.exports = 'the project\\'s shared 2';\n");
+    writeFileSync(path.join(project, 'tool.config.mjs'), "import shared from 'shared';\nexport default { from: shared };\n");
+    // The CLI packs a shared 1 of its own, and must not take it for the project's.
+    mkdirSync(path.join(dir, 'node_modules', 'shared'), { recursive: true });
+    writeFileSync(path.join(dir, 'node_modules', 'shared', 'package.json'), '{"name":"shared","version":"1.0.0"}');
+    writeFileSync(path.join(dir, 'node_modules', 'shared', 'index.js'), "module.exports = 'the CLI\\'s shared 1';\n");
+    writeFileSync(
+      path.join(dir, 'app.js'),
+      "const path = require('node:path');\nconst { createRequire } = require('node:module');\nconst { pathToFileURL } = require('node:url');\n" +
+        "const cwd = process.cwd();\nconsole.log(require('shared'));\n" +
+        "console.log(require(require.resolve('shared', { paths: [cwd] })));\n" +
+        "console.log(createRequire(path.join(cwd, 'x.js'))('shared'));\n" +
+        "import(pathToFileURL(path.join(cwd, 'tool.config.mjs')).href).then((m) => console.log(m.default.from));\n",
+    );
+    const expected = await run(process.execPath, [path.join(dir, 'app.js')], { cwd: project, env: cleanEnv() });
+    expect([expected.exitCode, expected.stdout]).toEqual([
+      0,
+      "the CLI's shared 1\nthe project's shared 2\nthe project's shared 2\nthe project's shared 2",
+    ]);
+    const built = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);
+    expect([built.exitCode, built.stderr]).toEqual([0, expect.not.stringMatching(/warning|error/)]);
+    const ran = await run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: project, env: cleanEnv() });
+    expect([ran.exitCode, ran.stdout, ran.stderr]).toEqual([0, expected.stdout, '']);
+  });
+
   test('an entry without an extension (a bin script) runs as node runs it', async () => {
     writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","type":"module"}');
     mkdirSync(path.join(dir, 'bin'));

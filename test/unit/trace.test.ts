@@ -20,6 +20,8 @@ describe('findReferences', () => {
       'require:d',
       'require:e/f',
     ]);
+    // with { paths }, resolved from folders known at run time (the user's project): not a reference
+    expect(specs("require.resolve('dayjs', { paths: [process.cwd()] }); require.resolve('x', opts);")).toEqual([]);
   });
 
   test('requires inside try blocks are optional, in the catch block they are not', () => {
