@@ -1,7 +1,8 @@
 /**
  * Finds the module references in one JavaScript file with a real parser (acorn): require(),
  * require.resolve(), module.require(), import declarations, export ... from, import(),
- * import.meta.resolve(), new URL('./x', import.meta.url) and module.register('./hooks.mjs', import.meta.url). Literal specifiers are returned for the
+ * import.meta.resolve(), new URL('./x', import.meta.url), module.register('./hooks.mjs',
+ * import.meta.url), and paths built from the module's folder. Literal specifiers are returned for the
  * tracer to resolve; computed ones are returned as patterns ("./locales/*.json") or as dynamic.
  */
 import { parse, tokenizer, tokTypes, type Node, type Options } from 'acorn';

@@ -209,7 +209,7 @@ export function trace(input: TraceInput): TraceResult {
 
     for (const ref of parsed.references) {
       if (ref.kind === 'path' && inPackage) continue; // packages are packed whole
-      if (ref.kind === 'path' && ref.specifier === '.' && !insideApp(dirname(file))) {
+      if (ref.kind === 'path' && ref.specifier === '.' && dirname(file) === input.appRoot) {
         // The app's own root folder, listed: packing it whole would take everything in it.
         diagnostics.push({
           severity: 'warning',
