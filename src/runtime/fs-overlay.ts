@@ -241,6 +241,29 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
         process.nextTick(() => (cb as Fn)(null, n, args.buffer));
       },
   );
+  operation({ sync: 'readvSync', callback: 'readv' }, ([fd, buffers, position]) =>
+    vfs.isOpen(fd) ? () => vfs.readv(fd, buffers as NodeJS.ArrayBufferView[], position as number | null | undefined) : undefined,
+  );
+  // readv's callback gets the buffers too: (err, bytesRead, buffers).
+  const readv = target.readv;
+  if (typeof readv === 'function') {
+    replace(
+      target,
+      'readv',
+      () =>
+        function (this: unknown, fd: unknown, buffers: unknown, ...rest: unknown[]) {
+          const cb = rest[rest.length - 1];
+          if (!vfs.isOpen(fd) || typeof cb !== 'function') return readv.call(this, fd, buffers, ...rest);
+          let n: number;
+          try {
+            n = vfs.readv(fd, buffers as NodeJS.ArrayBufferView[], rest.length > 1 ? (rest[0] as number | null) : null);
+          } catch (err) {
+            return later(cb as Fn, err);
+          }
+          process.nextTick(() => (cb as Fn)(null, n, buffers));
+        },
+    );
+  }
   for (const [sync, callback] of [
     ['writeSync', 'write'],
     ['writevSync', 'writev'],
@@ -279,6 +302,57 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
     const v = virtual(p);
     return v === undefined ? undefined : () => new VirtualDir(v, vfs.readdir(v, { withFileTypes: true }) as fs.Dirent[]);
   });
+
+  // --- watching: packed files never change ---
+  replace(
+    target,
+    'watch',
+    (original) =>
+      function (this: unknown, p: unknown, ...rest: unknown[]) {
+        const v = virtual(p);
+        if (v === undefined) return original.call(this, p, ...rest);
+        vfs.entry(v, 'watch'); // a missing path fails as it does on disk
+        const options = (typeof rest[0] === 'object' && rest[0] !== null ? rest[0] : {}) as { persistent?: boolean; signal?: AbortSignal };
+        const listener = rest.find((a) => typeof a === 'function') as Fn | undefined;
+        const watcher = new InertWatcher(options.persistent !== false);
+        if (listener) watcher.on('change', listener);
+        options.signal?.addEventListener('abort', () => watcher.close(), { once: true });
+        return watcher;
+      },
+  );
+  promiseOperations.push([
+    'watch',
+    (original) =>
+      function (this: unknown, p: unknown, options?: { signal?: AbortSignal }) {
+        const v = virtual(p);
+        if (v === undefined) return original.call(this, p, options);
+        vfs.entry(v, 'watch');
+        return inertChanges(options?.signal);
+      },
+  ]);
+  operation(all('statfsSync', 'statfs'), ([p, options]) => {
+    const v = virtual(p);
+    if (v === undefined) return undefined;
+    return () => {
+      vfs.entry(v, 'statfs');
+      return (target.statfsSync as Fn)(vfs.hostPath(), options);
+    };
+  });
+  replace(
+    target,
+    'openAsBlob',
+    (original) =>
+      function (this: unknown, p: unknown, options?: { type?: string }) {
+        const v = virtual(p);
+        if (v === undefined) return original.call(this, p, options);
+        try {
+          const data = vfs.readFile(v, undefined) as Buffer;
+          return Promise.resolve(new Blob([data], options?.type === undefined ? {} : { type: options.type }));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      },
+  );
 
   // --- copying packed files out to the real disk ---
   operation(all('copyFileSync', 'copyFile'), ([src, dest, mode]) => {
@@ -430,6 +504,49 @@ function copyOut(
   for (const name of vfs.readdir(src, {}) as string[]) copyOut(vfs, path.join(src, name), path.join(dest, name), options);
 }
 
+/**
+ * fs.watch() of a packed path. Packed files never change, so it never reports a change; like a real
+ * watcher, it keeps the process alive until it is closed (unless unref'd, or made not persistent).
+ */
+class InertWatcher extends EventEmitter {
+  private timer: NodeJS.Timeout | undefined = setInterval(() => undefined, 2 ** 31 - 1);
+
+  constructor(persistent: boolean) {
+    super();
+    if (!persistent) this.timer!.unref();
+  }
+
+  close(): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    process.nextTick(() => this.emit('close'));
+  }
+
+  ref(): this {
+    this.timer?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.timer?.unref();
+    return this;
+  }
+}
+
+/** fs.promises.watch() of a packed path: no change ever comes; ends with an AbortError on abort. */
+async function* inertChanges(signal?: AbortSignal): AsyncGenerator<never> {
+  const aborted = (): Error =>
+    Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR', cause: signal?.reason });
+  if (signal?.aborted) throw aborted();
+  const keepAlive = setInterval(() => undefined, 2 ** 31 - 1);
+  try {
+    await new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(aborted()), { once: true }));
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
 /** fs.promises.open() of a packed file: the FileHandle methods that make sense read-only. */
 export class VirtualFileHandle extends EventEmitter {
   private closed = false;
@@ -452,6 +569,13 @@ export class VirtualFileHandle extends EventEmitter {
 
   async readFile(options?: unknown): Promise<Buffer | string> {
     return this.vfs.readRest(this.descriptor, encodingOf(options));
+  }
+
+  async readv(
+    buffers: NodeJS.ArrayBufferView[],
+    position?: number | null,
+  ): Promise<{ bytesRead: number; buffers: NodeJS.ArrayBufferView[] }> {
+    return { bytesRead: this.vfs.readv(this.descriptor, buffers, position), buffers };
   }
 
   async stat(options?: unknown): Promise<fs.Stats | fs.BigIntStats> {

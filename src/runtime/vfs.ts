@@ -195,6 +195,24 @@ export class VirtualFs {
     return n;
   }
 
+  /** readv(fd, buffers, position): fills the buffers in turn; returns the number of bytes copied. */
+  readv(fd: number, buffers: readonly NodeJS.ArrayBufferView[], position: number | bigint | null | undefined): number {
+    let at = typeof position === 'bigint' ? Number(position) : typeof position === 'number' && position >= 0 ? position : undefined;
+    let total = 0;
+    for (const buffer of buffers) {
+      const n = this.read(fd, buffer, 0, buffer.byteLength, at);
+      total += n;
+      if (at !== undefined) at += n;
+      if (n < buffer.byteLength) break;
+    }
+    return total;
+  }
+
+  /** The folder (or file) on the real disk that holds the packed tree: what statfs reports on. */
+  hostPath(): string {
+    return this.container();
+  }
+
   /** The rest of an open file from its current position (readFile on an fd). */
   readRest(fd: number, encoding: Encoding): Buffer | string {
     const file = this.file(fd, 'read');
