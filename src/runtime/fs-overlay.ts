@@ -320,6 +320,43 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
         return watcher;
       },
   );
+  // fs.watchFile polls stat() natively, which finds nothing at a packed path and reports the file as
+  // gone: one inert watcher per packed path instead, stopped by unwatchFile as the real one is.
+  const statWatchers = new Map<string, InertWatcher>();
+  replace(
+    target,
+    'watchFile',
+    (original) =>
+      function (this: unknown, p: unknown, ...rest: unknown[]) {
+        const v = virtual(p);
+        if (v === undefined) return original.call(this, p, ...rest);
+        const options = (typeof rest[0] === 'object' && rest[0] !== null ? rest[0] : {}) as { persistent?: boolean };
+        const listener = rest.find((a) => typeof a === 'function') as Fn | undefined;
+        const key = path.resolve(v);
+        let watcher = statWatchers.get(key);
+        if (!watcher) statWatchers.set(key, (watcher = new InertWatcher(options.persistent !== false)));
+        if (listener) watcher.on('change', listener);
+        return watcher;
+      },
+  );
+  replace(
+    target,
+    'unwatchFile',
+    (original) =>
+      function (this: unknown, p: unknown, listener?: unknown) {
+        const v = virtual(p);
+        if (v === undefined) return original.call(this, p, listener);
+        const key = path.resolve(v);
+        const watcher = statWatchers.get(key);
+        if (!watcher) return;
+        if (typeof listener === 'function') watcher.removeListener('change', listener as Fn);
+        else watcher.removeAllListeners('change');
+        if (watcher.listenerCount('change') === 0) {
+          watcher.close();
+          statWatchers.delete(key);
+        }
+      },
+  );
   promiseOperations.push([
     'watch',
     (original) =>
