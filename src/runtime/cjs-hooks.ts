@@ -85,6 +85,7 @@ export function installCjsHooks(
   host: FinderHost,
   ensureEsm: () => void = () => undefined,
   deferredImport?: () => symbol,
+  { localCodeCache = true }: { localCodeCache?: boolean } = {},
 ): () => void {
   const M = cjsModule as unknown as ModuleStatics;
   const root = finder.root;
@@ -119,7 +120,7 @@ export function installCjsHooks(
   const useCodeCache = canUseCodeCache && !debugging;
   const logCache = debugLog('cache');
   // Caches made on this machine by an earlier start (see LocalCodeCache), when the build asked for them.
-  const localCache = !debugging && finder.meta.localCodeCache === true ? new LocalCodeCache(finder, logCache) : undefined;
+  const localCache = localCodeCache && !debugging && finder.meta.localCodeCache === true ? new LocalCodeCache(finder, logCache) : undefined;
   if (logCache) process.once('exit', () => logCache(`code cache: ${codeCacheStats.used} used, ${codeCacheStats.rejected} rejected`));
 
   /** Resolves an external package as if required from a file beside the container. */

@@ -91,6 +91,7 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
       if (threadStarted) return;
       threadStarted = true;
       toThread = startHooksThread(finder, api, external);
+      if (toThread) serveOtherHooks(api);
     };
     return { ensure, uninstall: () => handle?.deregister(), beforeAppRegister, ...(deferredImport ? { deferredImport } : {}) };
   }
@@ -106,9 +107,40 @@ export function installEsmHooks(finder: RuntimeFinder, host: FinderHost, trigger
     triggers?.fireAll();
     startHooksThread(finder, api, external);
   };
+  let servingOtherHooks = false;
+  const beforeAppRegister = (): void => {
+    ensure();
+    if (servingOtherHooks) return;
+    servingOtherHooks = true;
+    serveOtherHooks(api);
+  };
   // Hooks registered with module.register() cannot be removed.
   const deferredImport = deferUntilFirstImport(ensure);
-  return { ensure, uninstall: () => undefined, beforeAppRegister: ensure, ...(deferredImport ? { deferredImport } : {}) };
+  return { ensure, uninstall: () => undefined, beforeAppRegister, ...(deferredImport ? { deferredImport } : {}) };
+}
+
+/**
+ * Set by the hooks thread (templates/esm-hooks-thread.ts): makes packed files readable and requirable
+ * with that thread's fs and CommonJS loader, for the app's own hooks there. Called only when the app
+ * registers hooks, by a one-line module registered after this runtime's.
+ */
+export const SERVE_OTHER_HOOKS = 'oxpack.esm-hooks-thread.serve-other-hooks';
+
+/**
+ * node:module's own register(), once patchModuleRegister has wrapped it: this runtime's registrations
+ * are not the app's, and must not run what the wrapper runs before the app's.
+ */
+let unwrappedRegister: ModuleHooksApi['register'];
+
+function register(api: () => ModuleHooksApi, url: string, options: { data: unknown }): void {
+  const moduleApi = api();
+  (unwrappedRegister ?? moduleApi.register)?.call(moduleApi, url, options);
+}
+
+/** Asks the hooks thread to serve packed files to the app's hooks (SERVE_OTHER_HOOKS). */
+function serveOtherHooks(api: () => ModuleHooksApi): void {
+  const code = `globalThis[Symbol.for(${JSON.stringify(SERVE_OTHER_HOOKS)})]?.();`;
+  register(api, `data:text/javascript,${encodeURIComponent(code)}`, { data: undefined });
 }
 
 /** Registers this runtime's hooks in Node's module.register() thread (starting it, if it is not yet). */
@@ -127,7 +159,7 @@ function startHooksThread(finder: RuntimeFinder, api: () => ModuleHooksApi, exte
     commonjsWithoutSource: !esmTranslatorsLoaded(),
   };
   const started = sinceStart();
-  moduleApi.register(url, { data });
+  register(api, url, { data });
   debugLog('timing')?.(`ES module hooks thread started in ${(sinceStart() - started).toFixed(1)} ms`);
   return true;
 }
@@ -140,6 +172,7 @@ export function patchModuleRegister(before: () => void): () => void {
   const moduleApi = publicModule() as unknown as ModuleHooksApi;
   const original = moduleApi.register;
   if (typeof original !== 'function') return () => undefined;
+  unwrappedRegister = original;
   moduleApi.register = function (this: unknown, ...args: Parameters<typeof original>) {
     before();
     return original.apply(this, args);
@@ -147,6 +180,7 @@ export function patchModuleRegister(before: () => void): () => void {
   syncBuiltinESMExports(); // for `import { register } from 'node:module'`
   return () => {
     moduleApi.register = original;
+    unwrappedRegister = undefined;
     syncBuiltinESMExports();
   };
 }

@@ -487,6 +487,36 @@ describe('inputs that are fine', () => {
     }
   }, 120_000);
 
+  test("the app's hooks read and require packed files in the hooks thread, as import-in-the-middle does, on Node 20 and 24", async () => {
+    mkdirSync(path.join(dir, 'hooks'));
+    mkdirSync(path.join(dir, 'lib'));
+    writeFileSync(path.join(dir, 'lib', 'c.cjs'), "module.exports = require('./dep.cjs');\n");
+    writeFileSync(path.join(dir, 'lib', 'dep.cjs'), "module.exports = 'dep';\n");
+    // Reads a CommonJS module's source with the thread's fs and resolves what it requires with the
+    // thread's CommonJS resolver, as import-in-the-middle does to learn a module's exports.
+    writeFileSync(
+      path.join(dir, 'hooks', 'inspect.mjs'),
+      "import { readFileSync } from 'node:fs';\nimport { createRequire } from 'node:module';\nimport path from 'node:path';\nimport { fileURLToPath } from 'node:url';\n" +
+        'export async function load(url, context, next) {\n' +
+        "  if (!url.endsWith('/lib/c.cjs')) return next(url, context);\n" +
+        "  const file = fileURLToPath(url);\n  const source = readFileSync(file, 'utf8');\n" +
+        "  const dep = createRequire(file).resolve('./dep.cjs', { paths: [path.dirname(file)] });\n" +
+        "  return { format: 'module', shortCircuit: true, source: `export default ${JSON.stringify(`${source.length} ${path.basename(dep)}`)};` };\n}\n",
+    );
+    writeFileSync(
+      path.join(dir, 'app.mjs'),
+      "import { register } from 'node:module';\nregister('./hooks/inspect.mjs', import.meta.url);\nconsole.log((await import('./lib/c.cjs')).default);\n",
+    );
+    for (const line of [20, 24]) {
+      const node = await nodeFor(line);
+      const expected = await run(node, [path.join(dir, 'app.mjs')], { cwd: dir, env: cleanEnv() });
+      expect([expected.exitCode, expected.stdout]).toEqual([0, '39 dep.cjs']);
+      expect((await oxpack(['app.mjs', '-o', `app${line}.oxres`, '--resources-only', '--node', node])).exitCode).toBe(0);
+      const ran = await run(node, [cli, 'run', path.join(dir, `app${line}.oxres`)], { cwd: tmpdir(), env: cleanEnv() });
+      expect([ran.exitCode, ran.stdout, ran.stderr]).toEqual([0, expected.stdout, '']);
+    }
+  }, 120_000);
+
   test('commands an oclif app lists from the folder its package.json names, and models a module lists from its own folder, are packed', async () => {
     // As @oclif/core does: read "oclif.commands" from the app's package.json, list that folder, load each.
     writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","oclif":{"commands":"./src/commands"}}');
