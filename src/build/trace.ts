@@ -267,6 +267,13 @@ export function trace(input: TraceInput): TraceResult {
 
     // Computed specifiers only matter for the app's own files: packages are packed whole anyway.
     if (inPackage) continue;
+    // The source map a compiler wrote beside the file (tsc --sourceMap): stack traces are mapped with
+    // it under --enable-source-maps or process.setSourceMapsEnabled(true), as under node.
+    const map = SOURCE_MAPPING_URL.exec(source.slice(-512))?.[1];
+    if (map !== undefined && !map.includes(':')) {
+      const mapPath = resolve(dirname(file), decodeURIComponent(map));
+      if (host.stat(mapPath) === 0 && insideApp(dirname(host.realpath(mapPath)))) assets.add(host.realpath(mapPath));
+    }
     for (const script of executableSubcommands(source, file)) add(script, true);
     for (const dyn of parsed.dynamic) {
       const matches =
@@ -316,6 +323,8 @@ export function trace(input: TraceInput): TraceResult {
 }
 
 const JS_FILE = /\.[cm]?js$/;
+/** The last line's source map comment, naming a file (a data: URL or an http URL holds a colon). */
+const SOURCE_MAPPING_URL = /\/\/[#@] sourceMappingURL=([^\s'"]+)\s*$/;
 /** Glob syntax in a built path: wildcards, classes, alternatives ({a,b}, not a {{placeholder}}). */
 const GLOB = /[*?[]|\{[^{}]*,[^{}]*\}/;
 /** A placeholder in a path pattern: {{lng}} (i18next), {name}. */

@@ -517,6 +517,44 @@ describe('inputs that are fine', () => {
     }
   }, 120_000);
 
+  test('stack traces are mapped through the source maps a compiler wrote beside the files, on Node 20 and 24, as under node', async () => {
+    // tsc --sourceMap output: dist/lib.js ending in a sourceMappingURL comment, dist/lib.js.map beside it.
+    const ts = (await import('typescript')).default;
+    const compiled = ts.transpileModule(
+      "type N = number;\nfunction fail(n: N): never {\n  throw new Error('boom ' + n);\n}\nexport function run(): void {\n  fail(1);\n}\n",
+      {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, sourceMap: true },
+        fileName: 'lib.ts',
+      },
+    );
+    mkdirSync(path.join(dir, 'dist'));
+    mkdirSync(path.join(dir, 'src'));
+    writeFileSync(
+      path.join(dir, 'dist', 'lib.js'),
+      compiled.outputText.replace(/\/\/# sourceMappingURL=.*$/m, '//# sourceMappingURL=lib.js.map'),
+    );
+    const map = JSON.parse(compiled.sourceMapText!) as { sources: string[] };
+    map.sources = ['../src/lib.ts'];
+    writeFileSync(path.join(dir, 'dist', 'lib.js.map'), JSON.stringify(map));
+    writeFileSync(
+      path.join(dir, 'dist', 'main.js'),
+      "process.setSourceMapsEnabled(process.argv[2] === 'mapped');\n" +
+        "try { require('./lib').run(); } catch (e) { console.log(e.stack.split('\\n').slice(1, 3).map((l) => l.trim()).join('\\n')); }\n",
+    );
+    for (const line of [20, 24]) {
+      const node = await nodeFor(line);
+      expect((await oxpack(['dist/main.js', '-o', `app${line}.oxres`, '--resources-only', '--node', node])).exitCode).toBe(0);
+      for (const mode of ['mapped', 'plain']) {
+        const expected = await run(node, [path.join(dir, 'dist', 'main.js'), mode], { cwd: dir, env: cleanEnv() });
+        expect(expected.stdout).toMatch(mode === 'mapped' ? /at fail \(.*src[/\\]lib\.ts:3:9\)/ : /at fail \(.*dist[/\\]lib\.js:\d+:\d+\)/);
+        const ran = await run(node, [cli, 'run', path.join(dir, `app${line}.oxres`), mode], { cwd: tmpdir(), env: cleanEnv() });
+        // The same frames, at the packed paths (<resources>/app/...) instead of the project's.
+        const relative = (out: string, base: string) => out.split(base).join('<app>');
+        expect(relative(ran.stdout, path.join(dir, `app${line}.oxres`, 'app'))).toBe(relative(expected.stdout, dir));
+      }
+    }
+  }, 120_000);
+
   test('commands an oclif app lists from the folder its package.json names, and models a module lists from its own folder, are packed', async () => {
     // As @oclif/core does: read "oclif.commands" from the app's package.json, list that folder, load each.
     writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","oclif":{"commands":"./src/commands"}}');
