@@ -8,7 +8,6 @@
  * package was declared external at build time.
  */
 import { cjsModule, hasRegisterHooks } from '../builtins.js';
-import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -19,6 +18,7 @@ import { moduleNotFound, nodeError } from '../resolver/errors.js';
 import { parsePackageName } from '../resolver/esm.js';
 import { canUseCodeCache, codeCacheStats, compileAndRun, LocalCodeCache, runAsScript, scriptTextOf } from './code-cache.js';
 import { debugLog } from './debug.js';
+import { namesSourceMap, sourceMapsEnabled, withInlineSourceMap } from './source-maps.js';
 import { fsError } from './fs-errors.js';
 import type { FinderCore } from './finder.js';
 import type { FinderHost } from './host.js';
@@ -256,7 +256,7 @@ export function installCjsHooks(
     // With source maps on (--enable-source-maps, process.setSourceMapsEnabled), a module that names
     // its map compiles through Node's own loader, which registers the map for stack traces; a script
     // compiled here would be unknown to it.
-    const mapped = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true && namesSourceMap(bytes);
+    const mapped = sourceMapsEnabled() && namesSourceMap(bytes);
     if ((!index.callsImport(i) || cachedImport) && !mapped) {
       // The build's cache (Node 22+: top levels only) until this machine has made a fuller one.
       const built = useCodeCache ? index.codeCache(i) : undefined;
@@ -321,31 +321,4 @@ function explainRequireEsm(err: unknown, packedEntry: (filename: string) => numb
   if (typeof e.stack === 'string') e.stack = e.stack.replace(e.message, message);
   e.message = message;
   return err;
-}
-
-/** Whether a module's last line is a `//# sourceMappingURL=` comment (looked for only where source maps are on). */
-function namesSourceMap(bytes: Buffer): boolean {
-  return bytes.subarray(Math.max(0, bytes.length - 512)).includes('sourceMappingURL=');
-}
-
-/**
- * A module's source with its source map file appended inline, as a data: URL (the last such comment is
- * the one that counts). Node reads a map file with an fs function it took before the overlay was
- * installed (at start-up on Node 22+), so a packed map file would go unread; an inline map needs no
- * read. Its sources, relative to the map file's folder, are made absolute first, as Node makes them.
- */
-function withInlineSourceMap(source: string, filename: string): string {
-  const url = /\/\/[#@] sourceMappingURL=([^\s'"]+)\s*$/.exec(source.slice(-512))?.[1];
-  if (url === undefined || url.includes(':')) return source; // inline already, or not a file
-  try {
-    const mapPath = path.resolve(path.dirname(filename), decodeURIComponent(url));
-    const map = JSON.parse(fs.readFileSync(mapPath, 'utf8')) as { sources?: unknown; sourceRoot?: unknown };
-    const base = pathToFileURL(mapPath);
-    const root = typeof map.sourceRoot === 'string' && map.sourceRoot !== '' ? map.sourceRoot.replace(/\/?$/, '/') : '';
-    if (Array.isArray(map.sources)) map.sources = map.sources.map((s) => (typeof s === 'string' ? new URL(root + s, base).href : s));
-    delete map.sourceRoot;
-    return `${source}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`;
-  } catch {
-    return source; // no map there, or not one: unmapped, as under node
-  }
 }

@@ -18,6 +18,7 @@ import { lookupPaths } from '../resolver/lookup-paths.js';
 
 import type { FinderCore } from './finder.js';
 import type { FinderHost } from './host.js';
+import { namesSourceMap, sourceMapsEnabled, withInlineSourceMap } from './source-maps.js';
 
 export interface ResolveContext {
   parentURL?: string | undefined;
@@ -281,7 +282,10 @@ export function createEsmHooks(finder: FinderCore, host: FinderHost, options: Es
     checkAttributes(url, format, context.importAttributes ?? {});
     if (format === 'commonjs' && options.commonjsWithoutSource) return { format, source: null, shortCircuit: true };
     const bytes = finder.contents(i);
-    return { format, source: format === 'wasm' ? bytes : bytes.toString('utf8'), shortCircuit: true };
+    if (format === 'wasm') return { format, source: bytes, shortCircuit: true };
+    // Node's ES module translator looks for the map the source names (source-maps.ts).
+    const mapped = format === 'module' && sourceMapsEnabled() && namesSourceMap(bytes);
+    return { format, source: mapped ? withInlineSourceMap(bytes.toString('utf8'), p) : bytes.toString('utf8'), shortCircuit: true };
   }
 
   /** validateAttributes of Node's default load step. */

@@ -520,33 +520,40 @@ describe('inputs that are fine', () => {
   test('stack traces are mapped through the source maps a compiler wrote beside the files, on Node 20 and 24, as under node', async () => {
     // tsc --sourceMap output: dist/lib.js ending in a sourceMappingURL comment, dist/lib.js.map beside it.
     const ts = (await import('typescript')).default;
-    const compiled = ts.transpileModule(
-      "type N = number;\nfunction fail(n: N): never {\n  throw new Error('boom ' + n);\n}\nexport function run(): void {\n  fail(1);\n}\n",
-      {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, sourceMap: true },
-        fileName: 'lib.ts',
-      },
-    );
     mkdirSync(path.join(dir, 'dist'));
     mkdirSync(path.join(dir, 'src'));
-    writeFileSync(
-      path.join(dir, 'dist', 'lib.js'),
-      compiled.outputText.replace(/\/\/# sourceMappingURL=.*$/m, '//# sourceMappingURL=lib.js.map'),
-    );
-    const map = JSON.parse(compiled.sourceMapText!) as { sources: string[] };
-    map.sources = ['../src/lib.ts'];
-    writeFileSync(path.join(dir, 'dist', 'lib.js.map'), JSON.stringify(map));
+    // A CommonJS module and an ES module, each with its map beside it, naming its source in ../src.
+    for (const [out, kind] of [
+      ['lib.js', ts.ModuleKind.CommonJS],
+      ['lib.mjs', ts.ModuleKind.ES2020],
+    ] as const) {
+      const compiled = ts.transpileModule(
+        "type N = number;\nfunction fail(n: N): never {\n  throw new Error('boom ' + n);\n}\nexport function run(): void {\n  fail(1);\n}\n",
+        { compilerOptions: { module: kind, target: ts.ScriptTarget.ES2020, sourceMap: true }, fileName: 'lib.ts' },
+      );
+      writeFileSync(
+        path.join(dir, 'dist', out),
+        compiled.outputText.replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${out}.map`),
+      );
+      const map = JSON.parse(compiled.sourceMapText!) as { sources: string[] };
+      map.sources = ['../src/lib.ts'];
+      writeFileSync(path.join(dir, 'dist', `${out}.map`), JSON.stringify(map));
+    }
     writeFileSync(
       path.join(dir, 'dist', 'main.js'),
       "process.setSourceMapsEnabled(process.argv[2] === 'mapped');\n" +
-        "try { require('./lib').run(); } catch (e) { console.log(e.stack.split('\\n').slice(1, 3).map((l) => l.trim()).join('\\n')); }\n",
+        "const frames = (e) => e.stack.split('\\n').slice(1, 3).map((l) => l.trim()).join('\\n');\n" +
+        "try { require('./lib').run(); } catch (e) { console.log(frames(e)); }\n" +
+        "import('./lib.mjs').then((m) => m.run()).catch((e) => console.log(frames(e)));\n",
     );
     for (const line of [20, 24]) {
       const node = await nodeFor(line);
       expect((await oxpack(['dist/main.js', '-o', `app${line}.oxres`, '--resources-only', '--node', node])).exitCode).toBe(0);
       for (const mode of ['mapped', 'plain']) {
         const expected = await run(node, [path.join(dir, 'dist', 'main.js'), mode], { cwd: dir, env: cleanEnv() });
-        expect(expected.stdout).toMatch(mode === 'mapped' ? /at fail \(.*src[/\\]lib\.ts:3:9\)/ : /at fail \(.*dist[/\\]lib\.js:\d+:\d+\)/);
+        expect(expected.stdout.match(/at fail \(\S+\)/g)!.map((f) => f.replace(/.*[/\\]/, ''))).toEqual(
+          mode === 'mapped' ? ['lib.ts:3:9)', 'lib.ts:3:9)'] : [expect.stringMatching(/^lib\.js:/), expect.stringMatching(/^lib\.mjs:/)],
+        );
         const ran = await run(node, [cli, 'run', path.join(dir, `app${line}.oxres`), mode], { cwd: tmpdir(), env: cleanEnv() });
         // The same frames, at the packed paths (<resources>/app/...) instead of the project's.
         const relative = (out: string, base: string) => out.split(base).join('<app>');
