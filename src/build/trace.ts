@@ -20,6 +20,7 @@ import type { DiskHost } from './disk-host.js';
 import { packageRootOf } from './packages.js';
 import { findReferences, lineAndColumn, type Reference } from './parse.js';
 import type { TargetInfo } from './target.js';
+import { SOURCE_MAPPING_URL } from '../runtime/source-maps.js';
 
 export interface TraceInput {
   /** Absolute, canonical path of the entry point. */
@@ -271,6 +272,7 @@ export function trace(input: TraceInput): TraceResult {
     // it under --enable-source-maps or process.setSourceMapsEnabled(true), as under node.
     const map = SOURCE_MAPPING_URL.exec(source.slice(-512))?.[1];
     if (map !== undefined && !map.includes(':')) {
+      // a data: or http: URL holds a colon; a file name relative to this one does not
       const mapPath = resolve(dirname(file), decodeURIComponent(map));
       if (host.stat(mapPath) === 0 && insideApp(dirname(host.realpath(mapPath)))) assets.add(host.realpath(mapPath));
     }
@@ -323,8 +325,6 @@ export function trace(input: TraceInput): TraceResult {
 }
 
 const JS_FILE = /\.[cm]?js$/;
-/** The last line's source map comment, naming a file (a data: URL or an http URL holds a colon). */
-const SOURCE_MAPPING_URL = /\/\/[#@] sourceMappingURL=([^\s'"]+)\s*$/;
 /** Glob syntax in a built path: wildcards, classes, alternatives ({a,b}, not a {{placeholder}}). */
 const GLOB = /[*?[]|\{[^{}]*,[^{}]*\}/;
 /** A placeholder in a path pattern: {{lng}} (i18next), {name}. */

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const SOURCE_MAPPING_URL = /\/\/[#@] sourceMappingURL=([^\s'"]+)\s*$/;
+/** The last line's source map comment (the build packs the file it names: build/trace.ts). */
+export const SOURCE_MAPPING_URL = /\/\/[#@] sourceMappingURL=([^\s'"]+)\s*$/;
 
 export function sourceMapsEnabled(): boolean {
   return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
