@@ -93,11 +93,13 @@ export function trace(input: TraceInput): TraceResult {
     }
   };
 
-  /** A folder that a built path may pack: inside the app, never the app itself or node_modules. */
-  const insideApp = (folder: string): boolean => {
-    const rel = relative(input.appRoot, folder);
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules');
+  /** A path in the app: not above it, not in node_modules (the app's root folder itself included). */
+  const inApp = (p: string): boolean => {
+    const rel = relative(input.appRoot, p);
+    return !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules');
   };
+  /** A folder that a built path may pack: in the app, never the app's root folder itself. */
+  const insideApp = (folder: string): boolean => relative(input.appRoot, folder) !== '' && inApp(folder);
 
   const add = (path: string, lenient = false, loadedBy?: LoadedBy): void => {
     if (!files.has(path)) queue.push({ file: path, lenient, ...(loadedBy ? { loadedBy } : {}) });
@@ -274,7 +276,7 @@ export function trace(input: TraceInput): TraceResult {
     if (map !== undefined && !map.includes(':')) {
       // a data: or http: URL holds a colon; a file name relative to this one does not
       const mapPath = resolve(dirname(file), decodeURIComponent(map));
-      if (host.stat(mapPath) === 0 && insideApp(dirname(host.realpath(mapPath)))) assets.add(host.realpath(mapPath));
+      if (host.stat(mapPath) === 0 && inApp(host.realpath(mapPath))) assets.add(host.realpath(mapPath));
     }
     for (const script of executableSubcommands(source, file)) add(script, true);
     for (const dyn of parsed.dynamic) {

@@ -309,6 +309,20 @@ describe('trace', () => {
     expect(rel(result.assets)).toEqual(['src/migrations/001.sql', 'src/user/user.entity.ts']);
   });
 
+  test("the source maps a compiler wrote beside the app's files are packed, at the app's root too; inline ones, and packages', are not looked for", () => {
+    write('main.js', "require('./dist/lib.js');\n//# sourceMappingURL=main.js.map\n");
+    write('main.js.map', '{}');
+    write('dist/lib.js', "require('mapped-dep');\n//# sourceMappingURL=lib.js.map");
+    write('dist/lib.js.map', '{}');
+    write('dist/inline.js', '//# sourceMappingURL=data:application/json;base64,e30=');
+    write('dist/missing.js', '//# sourceMappingURL=missing.js.map');
+    write('node_modules/mapped-dep/package.json', { name: 'mapped-dep', version: '1.0.0' });
+    write('node_modules/mapped-dep/index.js', '//# sourceMappingURL=index.js.map');
+    write('node_modules/mapped-dep/index.js.map', '{}');
+    write('entry.js', "require('./main.js'); require('./dist/inline.js'); require('./dist/missing.js');");
+    expect(rel(run('entry.js').assets)).toEqual(['dist/lib.js.map', 'main.js.map']);
+  });
+
   test("commander's executable subcommands: the scripts beside the program named <program>-<subcommand>.js are followed", () => {
     write(
       'cli/pm.js',
