@@ -1,8 +1,8 @@
 /**
  * Patches of built-in modules applied just before app code first gets the module, so that an app that
- * never uses fs/promises, worker_threads or child_process does not pay for loading and patching them at every start
- * (about 1.5 ms each), and an app that names them in a way no build could see (fs['prom' + 'ises'],
- * require(name)) still gets them patched. The ways in:
+ * never uses fs/promises, worker_threads, child_process or node:module's register() does not pay for
+ * loading and patching them at every start (about 1.5 ms each), and an app that names them in a way no
+ * build could see (fs['prom' + 'ises'], require(name)) still gets them patched. The ways in:
  * - require() with or without "node:" (Module._load, which every require and createRequire() call),
  *   and process.getBuiltinModule();
  * - the ES module loader: its resolve hook where it runs in this thread (module.registerHooks), or

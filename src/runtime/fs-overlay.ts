@@ -241,29 +241,26 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
         process.nextTick(() => (cb as Fn)(null, n, args.buffer));
       },
   );
-  operation({ sync: 'readvSync', callback: 'readv' }, ([fd, buffers, position]) =>
+  operation({ sync: 'readvSync' }, ([fd, buffers, position]) =>
     vfs.isOpen(fd) ? () => vfs.readv(fd, buffers as NodeJS.ArrayBufferView[], position as number | null | undefined) : undefined,
   );
-  // readv's callback gets the buffers too: (err, bytesRead, buffers).
-  const readv = target.readv;
-  if (typeof readv === 'function') {
-    replace(
-      target,
-      'readv',
-      () =>
-        function (this: unknown, fd: unknown, buffers: unknown, ...rest: unknown[]) {
-          const cb = rest[rest.length - 1];
-          if (!vfs.isOpen(fd) || typeof cb !== 'function') return readv.call(this, fd, buffers, ...rest);
-          let n: number;
-          try {
-            n = vfs.readv(fd, buffers as NodeJS.ArrayBufferView[], rest.length > 1 ? (rest[0] as number | null) : null);
-          } catch (err) {
-            return later(cb as Fn, err);
-          }
-          process.nextTick(() => (cb as Fn)(null, n, buffers));
-        },
-    );
-  }
+  // readv's callback gets the buffers too, (err, bytesRead, buffers), as read's gets its buffer.
+  replace(
+    target,
+    'readv',
+    (original) =>
+      function (this: unknown, fd: unknown, buffers: unknown, ...rest: unknown[]) {
+        const cb = rest[rest.length - 1];
+        if (!vfs.isOpen(fd) || typeof cb !== 'function') return original.call(this, fd, buffers, ...rest);
+        let n: number;
+        try {
+          n = vfs.readv(fd, buffers as NodeJS.ArrayBufferView[], rest.length > 1 ? (rest[0] as number | null) : null);
+        } catch (err) {
+          return later(cb as Fn, err);
+        }
+        process.nextTick(() => (cb as Fn)(null, n, buffers));
+      },
+  );
   for (const [sync, callback] of [
     ['writeSync', 'write'],
     ['writevSync', 'writev'],
@@ -312,8 +309,7 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
         const v = virtual(p);
         if (v === undefined) return original.call(this, p, ...rest);
         vfs.entry(v, 'watch'); // a missing path fails as it does on disk
-        const options = (typeof rest[0] === 'object' && rest[0] !== null ? rest[0] : {}) as { persistent?: boolean; signal?: AbortSignal };
-        const listener = rest.find((a) => typeof a === 'function') as Fn | undefined;
+        const { options, listener } = watchArguments(rest);
         const watcher = new InertWatcher(options.persistent !== false);
         if (listener) watcher.on('change', listener);
         options.signal?.addEventListener('abort', () => watcher.close(), { once: true });
@@ -330,8 +326,7 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
       function (this: unknown, p: unknown, ...rest: unknown[]) {
         const v = virtual(p);
         if (v === undefined) return original.call(this, p, ...rest);
-        const options = (typeof rest[0] === 'object' && rest[0] !== null ? rest[0] : {}) as { persistent?: boolean };
-        const listener = rest.find((a) => typeof a === 'function') as Fn | undefined;
+        const { options, listener } = watchArguments(rest);
         const key = path.resolve(v);
         let watcher = statWatchers.get(key);
         if (!watcher) statWatchers.set(key, (watcher = new InertWatcher(options.persistent !== false)));
@@ -539,6 +534,12 @@ function copyOut(
   }
   fs.mkdirSync(dest, { recursive: true });
   for (const name of vfs.readdir(src, {}) as string[]) copyOut(vfs, path.join(src, name), path.join(dest, name), options);
+}
+
+/** fs.watch(path, [options], [listener]) and fs.watchFile's arguments after the path. */
+function watchArguments(rest: unknown[]): { options: { persistent?: boolean; signal?: AbortSignal }; listener: Fn | undefined } {
+  const options = typeof rest[0] === 'object' && rest[0] !== null ? rest[0] : {};
+  return { options, listener: rest.find((a) => typeof a === 'function') as Fn | undefined };
 }
 
 /**

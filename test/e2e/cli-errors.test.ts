@@ -22,11 +22,17 @@ import { hostLine, nodeFor } from '../support/nodes.js';
 
 let dir: string;
 const oxpack = (args: string[], cwd = dir) => run(process.execPath, [cli, ...args], { cwd });
+/** Writes `text` at `rel` (a '/'-separated path) under the test's folder, making the folders above it. */
+const write = (rel: string, text: string): void => {
+  const file = path.join(dir, ...rel.split('/'));
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+};
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'oxpack-cli-'));
-  writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0"}');
-  writeFileSync(path.join(dir, 'app.js'), "console.log('hi');\n");
+  write('package.json', '{"name":"app","version":"1.0.0"}');
+  write('app.js', "console.log('hi');\n");
 });
 afterEach(() => {
   chmodSync(dir, 0o755);
@@ -52,14 +58,14 @@ describe('the command line refuses bad input clearly', () => {
   });
 
   test('TypeScript, as the entry point or loaded by the app, is refused with the way out', async () => {
-    writeFileSync(path.join(dir, 'app.ts'), 'const n: number = 1;\nconsole.log(n);\n');
-    writeFileSync(path.join(dir, 'lib.ts'), 'export const two: number = 2;\n');
+    write('app.ts', 'const n: number = 1;\nconsole.log(n);\n');
+    write('lib.ts', 'export const two: number = 2;\n');
     const r = await oxpack(['app.ts', '-o', 'out']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/error: the entry point app\.ts is TypeScript: oxpack packs JavaScript/);
     expect(r.stderr).toMatch(/hint: compile the app to JavaScript first/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    writeFileSync(path.join(dir, 'app.js'), "console.log('js');\nimport('./lib.ts').then((m) => console.log(m.two));\n");
+    write('app.js', "console.log('js');\nimport('./lib.ts').then((m) => console.log(m.two));\n");
     const s = await oxpack(['app.js', '-o', 'out']);
     expect(s.exitCode).toBe(1);
     expect(s.stderr).toMatch(/an import of the app loads TypeScript/);
@@ -74,10 +80,7 @@ describe('the command line refuses bad input clearly', () => {
   });
 
   test('an unresolvable require names the specifier and the importing file with its line', async () => {
-    writeFileSync(
-      path.join(dir, 'app.js'),
-      "const a = 1;\nrequire('./missing-file');\nrequire('left-pad');\ntry { require('optional-thing'); } catch {}\n",
-    );
+    write('app.js', "const a = 1;\nrequire('./missing-file');\nrequire('left-pad');\ntry { require('optional-thing'); } catch {}\n");
     const r = await oxpack(['app.js', '-o', 'out']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/2 imports of the app cannot be resolved/);
@@ -119,8 +122,8 @@ describe('the command line refuses bad input clearly', () => {
   });
 
   test('an output path equal to another input file', async () => {
-    writeFileSync(path.join(dir, 'app.js'), "require('./lib.js');\n");
-    writeFileSync(path.join(dir, 'lib.js'), 'module.exports = 1;\n');
+    write('app.js', "require('./lib.js');\n");
+    write('lib.js', 'module.exports = 1;\n');
     const r = await oxpack(['app.js', '-o', 'lib.js']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/the output .*lib\.js is a file the app packs/);
@@ -140,7 +143,7 @@ describe('the command line refuses bad input clearly', () => {
   });
 
   test('an unknown setting in package.json suggests the right one', async () => {
-    writeFileSync(path.join(dir, 'package.json'), '{"name":"app","oxpack":{"asset":["x/**"]}}');
+    write('package.json', '{"name":"app","oxpack":{"asset":["x/**"]}}');
     const r = await oxpack(['app.js', '-o', 'out']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/unknown setting "asset"/);
@@ -221,26 +224,22 @@ describe('help', () => {
 
 describe('config files', () => {
   test('oxpack.config.mjs (a function) supplies settings; flags and package.json combine with it', async () => {
-    mkdirSync(path.join(dir, 'data'));
-    writeFileSync(path.join(dir, 'data', 'a.txt'), 'from the config file');
-    writeFileSync(path.join(dir, 'oxpack.config.mjs'), "export default () => ({ assets: ['data/*.txt'] });\n");
-    writeFileSync(
-      path.join(dir, 'app.js'),
-      "console.log(require('fs').readFileSync(require('path').join(__dirname, 'data/a.txt'), 'utf8'));\n",
-    );
+    write('data/a.txt', 'from the config file');
+    write('oxpack.config.mjs', "export default () => ({ assets: ['data/*.txt'] });\n");
+    write('app.js', "console.log(require('fs').readFileSync(require('path').join(__dirname, 'data/a.txt'), 'utf8'));\n");
     const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only']);
     expect(r.exitCode).toBe(0);
     expect((await run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: dir })).stdout).toBe('from the config file');
   });
 
   test('--config names a JSON file; unknown settings and two config files are errors', async () => {
-    writeFileSync(path.join(dir, 'settings.json'), '{ "asets": ["x"] }');
+    write('settings.json', '{ "asets": ["x"] }');
     const typo = await oxpack(['app.js', '-o', 'app', '--config', 'settings.json']);
     expect(typo.exitCode).toBe(1);
     expect(typo.stderr).toMatch(/unknown setting "asets" in .*settings\.json/);
     expect(typo.stderr).toMatch(/hint: did you mean "assets"\?/);
-    writeFileSync(path.join(dir, 'oxpack.config.json'), '{}');
-    writeFileSync(path.join(dir, 'oxpack.config.js'), 'module.exports = {};');
+    write('oxpack.config.json', '{}');
+    write('oxpack.config.js', 'module.exports = {};');
     const two = await oxpack(['app.js', '-o', 'app']);
     expect(two.exitCode).toBe(1);
     expect(two.stderr).toMatch(/more than one config file .*oxpack\.config\.json, oxpack\.config\.js/);
@@ -259,7 +258,7 @@ describe('inputs that are fine', () => {
     expect(second.stderr).toMatch(/✓ inject: the output already holds this build: nothing injected/);
     expect(statSync(path.join(dir, 'app')).mtimeMs).toBe(before.mtimeMs);
     // a change is built again
-    writeFileSync(path.join(dir, 'app.js'), "console.log('changed');\n");
+    write('app.js', "console.log('changed');\n");
     const third = await oxpack(['app.js', '-o', 'app', '--verbose']);
     expect(third.stderr).not.toMatch(/nothing injected/);
     expect((await run(path.join(dir, 'app'), [], { cwd: dir })).stdout).toBe('changed');
@@ -269,14 +268,14 @@ describe('inputs that are fine', () => {
     // big enough to open the cache file (which small modules then use too)
     const padding = `// ${'x'.repeat(40_000)}\n`;
     // a hashbang line and a 'use strict' directive, which must keep their meaning and positions
-    writeFileSync(
-      path.join(dir, 'lib.js'),
+    write(
+      'lib.js',
       `#!/usr/bin/env node\n'use strict';\nexports.where = () => new Error('x').stack.split('\\n')[1].trim();\nexports.strict = (function () { return this === undefined; })();\n${padding}`,
     );
-    writeFileSync(path.join(dir, 'big.js'), `module.exports = 1;\n${padding}`);
-    writeFileSync(path.join(dir, 'tiny.js'), 'module.exports = 2;\n');
+    write('big.js', `module.exports = 1;\n${padding}`);
+    write('tiny.js', 'module.exports = 2;\n');
     // only small modules: nothing opens the cache, and nothing is created for it
-    writeFileSync(path.join(dir, 'small.js'), "console.log(require('./tiny'));\n");
+    write('small.js', "console.log(require('./tiny'));\n");
     expect((await oxpack(['small.js', '-o', 'small.oxres', '--resources-only'])).exitCode).toBe(0);
     const env = cleanEnv({ OXPACK_CACHE_DIR: path.join(dir, 'cache'), OXPACK_DEBUG: 'cache' });
     const small = await run(process.execPath, [cli, 'run', path.join(dir, 'small.oxres')], { cwd: dir, env });
@@ -284,8 +283,8 @@ describe('inputs that are fine', () => {
     expect(small.stderr).not.toMatch(/wrote/);
     expect(existsSync(path.join(dir, 'cache', 'code'))).toBe(false);
 
-    writeFileSync(
-      path.join(dir, 'app.js'),
+    write(
+      'app.js',
       "require('./big'); require('./tiny'); const lib = require('./lib'); console.log(lib.where(), lib.strict, __filename.endsWith('/app.js'));\n",
     );
     expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).exitCode).toBe(0);
@@ -304,7 +303,7 @@ describe('inputs that are fine', () => {
     expect(third.stderr).toMatch(new RegExp(`code cache: ${3 + fromBuild} used, 0 rejected`));
     expect(third.stderr).not.toMatch(/wrote/);
     // A rebuild at the same place: its first start removes the caches of the executable it replaced.
-    writeFileSync(path.join(dir, 'big.js'), `module.exports = 2;\n${padding}`);
+    write('big.js', `module.exports = 2;\n${padding}`);
     expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).exitCode).toBe(0);
     const rebuilt = await start();
     expect(rebuilt.stderr).toMatch(/removed the code caches of a replaced executable[^]*first start:/);
@@ -314,10 +313,9 @@ describe('inputs that are fine', () => {
   });
 
   test('--report writes the build report as JSON; --verbose prints it', async () => {
-    mkdirSync(path.join(dir, 'node_modules', 'dep'), { recursive: true });
-    writeFileSync(path.join(dir, 'node_modules', 'dep', 'package.json'), '{"name":"dep","version":"2.0.0"}');
-    writeFileSync(path.join(dir, 'node_modules', 'dep', 'index.js'), 'module.exports = 1;');
-    writeFileSync(path.join(dir, 'app.js'), "require('dep'); try { require('optional-missing'); } catch {}\n");
+    write('node_modules/dep/package.json', '{"name":"dep","version":"2.0.0"}');
+    write('node_modules/dep/index.js', 'module.exports = 1;');
+    write('app.js', "require('dep'); try { require('optional-missing'); } catch {}\n");
     const r = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only', '--report', 'report.json', '--verbose']);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/largest packages:\n\s+\d+ B\s+dep@2\.0\.0 \(2 files\)/);
@@ -335,13 +333,13 @@ describe('inputs that are fine', () => {
       run(process.execPath, [cli, 'run', path.join(dir, file)], { cwd: dir, env: cleanEnv({ OXPACK_DEBUG: 'timing' }) });
     const patched = (stderr: string) => [...stderr.matchAll(/oxpack:timing (\S+) patched at/g)].map((m) => m[1]);
     // Not used: neither is loaded nor patched at start.
-    writeFileSync(path.join(dir, 'app.js'), "console.log(require('fs').readFileSync(__filename).length > 0);\n");
+    write('app.js', "console.log(require('fs').readFileSync(__filename).length > 0);\n");
     expect((await oxpack(['app.js', '-o', 'plain.oxres', '--resources-only'])).exitCode).toBe(0);
     const plain = await start('plain.oxres');
     expect([plain.exitCode, plain.stdout, patched(plain.stderr)]).toEqual([0, 'true', []]);
     // Names built at run time, which no build can see: patched on first use, and packed files read through them.
-    writeFileSync(
-      path.join(dir, 'app.js'),
+    write(
+      'app.js',
       "const fs = require('fs');\nconst p = fs['prom' + 'ises'];\n" +
         "const wt = process.getBuiltinModule ? process.getBuiltinModule('node:' + 'worker' + '_threads') : require('worker_threads');\n" +
         "p.readFile(__filename).then((b) => console.log('read', b.length > 0, typeof wt.Worker), (e) => console.log(e.code));\n",
@@ -351,13 +349,9 @@ describe('inputs that are fine', () => {
     expect([computed.exitCode, computed.stdout]).toEqual([0, 'read true function']);
     expect(patched(computed.stderr).sort()).toEqual(['fs/promises', 'worker_threads']);
     // require('node:fs/promises') in a dependency.
-    mkdirSync(path.join(dir, 'node_modules', 'reader'), { recursive: true });
-    writeFileSync(path.join(dir, 'node_modules', 'reader', 'package.json'), '{"name":"reader","version":"1.0.0"}');
-    writeFileSync(
-      path.join(dir, 'node_modules', 'reader', 'index.js'),
-      "module.exports = (f) => require('node:fs/promises').readFile(f, 'utf8');\n",
-    );
-    writeFileSync(path.join(dir, 'app.js'), "require('reader')(__filename).then((t) => console.log(t.length > 0));\n");
+    write('node_modules/reader/package.json', '{"name":"reader","version":"1.0.0"}');
+    write('node_modules/reader/index.js', "module.exports = (f) => require('node:fs/promises').readFile(f, 'utf8');\n");
+    write('app.js', "require('reader')(__filename).then((t) => console.log(t.length > 0));\n");
     expect((await oxpack(['app.js', '-o', 'named.oxres', '--resources-only'])).exitCode).toBe(0);
     const named = await start('named.oxres');
     expect([named.exitCode, named.stdout, patched(named.stderr)]).toEqual([0, 'true', ['fs/promises']]);
@@ -374,7 +368,7 @@ describe('inputs that are fine', () => {
       'Internal Binding fs_dir', // the overlay wraps fs.opendir, which Node loads on first read
       'NativeModule internal/fs/dir',
     ];
-    writeFileSync(path.join(dir, 'app.js'), 'console.log(JSON.stringify(process.moduleLoadList));\n');
+    write('app.js', 'console.log(JSON.stringify(process.moduleLoadList));\n');
     expect((await oxpack(['app.js', '-o', 'app.oxres', '--resources-only'])).exitCode).toBe(0);
     const packed = await run(process.execPath, [cli, 'run', path.join(dir, 'app.oxres')], { cwd: dir, env: cleanEnv() });
     const plain = await run(process.execPath, ['app.js'], { cwd: dir, env: cleanEnv() });
@@ -386,7 +380,7 @@ describe('inputs that are fine', () => {
   });
 
   test('an ES module entry built for a line without in-thread module hooks gets a warning that names the fix', async () => {
-    writeFileSync(path.join(dir, 'app.mjs'), "import { sep } from 'node:path';\nconsole.log(sep);\n");
+    write('app.mjs', "import { sep } from 'node:path';\nconsole.log(sep);\n");
     const warning =
       /warning: app\.mjs: an ES module entry: Node v20\.[\d.]+ loads packed ES modules through a module\.register\(\) hooks thread.*-t node24/;
     const onHost = await oxpack([
@@ -408,16 +402,12 @@ describe('inputs that are fine', () => {
   test('require() of a packed ES module that imports files gets a warning for Node 20, with the way out; at run time its error says why', async () => {
     // @nestjs/core 12: ES modules only, which Node 20.19+ loads through require(esm), linking their
     // imports with its default resolver whatever the hooks say.
-    mkdirSync(path.join(dir, 'node_modules', 'esm-only'), { recursive: true });
-    writeFileSync(
-      path.join(dir, 'node_modules', 'esm-only', 'package.json'),
-      '{"name":"esm-only","version":"1.0.0","type":"module","exports":"./index.js"}',
-    );
-    writeFileSync(path.join(dir, 'node_modules', 'esm-only', 'index.js'), "import { v } from './v.js';\nexport const value = v;\n");
-    writeFileSync(path.join(dir, 'node_modules', 'esm-only', 'v.js'), "export const v = 'from an ES module';\n");
-    writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","dependencies":{"esm-only":"1.0.0"}}');
-    writeFileSync(path.join(dir, 'app.js'), "console.log(require('esm-only').value);\n");
-    writeFileSync(path.join(dir, 'dyn.js'), 'console.log(require(process.argv[2]).value);\n');
+    write('node_modules/esm-only/package.json', '{"name":"esm-only","version":"1.0.0","type":"module","exports":"./index.js"}');
+    write('node_modules/esm-only/index.js', "import { v } from './v.js';\nexport const value = v;\n");
+    write('node_modules/esm-only/v.js', "export const v = 'from an ES module';\n");
+    write('package.json', '{"name":"app","version":"1.0.0","dependencies":{"esm-only":"1.0.0"}}');
+    write('app.js', "console.log(require('esm-only').value);\n");
+    write('dyn.js', 'console.log(require(process.argv[2]).value);\n');
     const node20 = await nodeFor(20);
     const node24 = await nodeFor(24);
     const on20 = await oxpack(['app.js', '-o', 'app.oxres', '--resources-only', '--node', node20]);
@@ -445,28 +435,26 @@ describe('inputs that are fine', () => {
   test("the app's module.register() loads packed hooks (Sentry's, import-in-the-middle's), which see packed ES modules too, on Node 20 and 24, as under node", async () => {
     // A package's hooks, named by a path built from __dirname, as @sentry/server-runtime-injection does,
     // importing a file beside them; and the app's own, named relative to its URL.
-    mkdirSync(path.join(dir, 'node_modules', 'tagger', 'esm'), { recursive: true });
-    writeFileSync(path.join(dir, 'node_modules', 'tagger', 'package.json'), '{"name":"tagger","version":"1.0.0"}');
-    writeFileSync(
-      path.join(dir, 'node_modules', 'tagger', 'index.js'),
+    write('node_modules/tagger/package.json', '{"name":"tagger","version":"1.0.0"}');
+    write(
+      'node_modules/tagger/index.js',
       "const { register } = require('node:module');\nconst path = require('node:path');\nconst { pathToFileURL } = require('node:url');\n" +
         "module.exports = () => register(pathToFileURL(path.join(__dirname, 'esm', 'hooks.mjs')).href, pathToFileURL(__filename));\n",
     );
-    writeFileSync(path.join(dir, 'node_modules', 'tagger', 'esm', 'word.mjs'), "export const word = 'tagged';\n");
-    writeFileSync(
-      path.join(dir, 'node_modules', 'tagger', 'esm', 'hooks.mjs'),
+    write('node_modules/tagger/esm/word.mjs', "export const word = 'tagged';\n");
+    write(
+      'node_modules/tagger/esm/hooks.mjs',
       "import { word } from './word.mjs';\nexport async function load(url, context, next) {\n  const r = await next(url, context);\n" +
         "  return url.startsWith('data:') || url.endsWith('/esm.mjs') ? { ...r, source: String(r.source).replace('plain', word) } : r;\n}\n",
     );
-    mkdirSync(path.join(dir, 'hooks'));
-    writeFileSync(
-      path.join(dir, 'hooks', 'upper.mjs'),
+    write(
+      'hooks/upper.mjs',
       'export async function load(url, context, next) {\n  const r = await next(url, context);\n' +
         "  return url.startsWith('data:') || url.endsWith('/esm.mjs') ? { ...r, source: String(r.source).replace(/'\\w+'/, (w) => w.toUpperCase()) } : r;\n}\n",
     );
-    writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","dependencies":{"tagger":"1.0.0"}}');
-    writeFileSync(
-      path.join(dir, 'app.js'),
+    write('package.json', '{"name":"app","version":"1.0.0","dependencies":{"tagger":"1.0.0"}}');
+    write(
+      'app.js',
       "const { register } = require('node:module');\nconst { pathToFileURL } = require('node:url');\nrequire('tagger')();\n" +
         "register('./hooks/upper.mjs', pathToFileURL(__filename));\n" +
         "import('data:text/javascript,export default \\'plain\\'')\n" +
@@ -475,7 +463,7 @@ describe('inputs that are fine', () => {
         '  .then((m) => console.log(m.default));\n',
     );
     // A packed ES module: under node the app's hooks transform it too.
-    writeFileSync(path.join(dir, 'esm.mjs'), "export default 'plain';\n");
+    write('esm.mjs', "export default 'plain';\n");
     for (const line of [20, 24]) {
       const node = await nodeFor(line);
       const expected = await run(node, [path.join(dir, 'app.js')], { cwd: dir, env: cleanEnv() });
@@ -488,14 +476,12 @@ describe('inputs that are fine', () => {
   }, 120_000);
 
   test("the app's hooks read and require packed files in the hooks thread, as import-in-the-middle does, on Node 20 and 24", async () => {
-    mkdirSync(path.join(dir, 'hooks'));
-    mkdirSync(path.join(dir, 'lib'));
-    writeFileSync(path.join(dir, 'lib', 'c.cjs'), "module.exports = require('./dep.cjs');\n");
-    writeFileSync(path.join(dir, 'lib', 'dep.cjs'), "module.exports = 'dep';\n");
+    write('lib/c.cjs', "module.exports = require('./dep.cjs');\n");
+    write('lib/dep.cjs', "module.exports = 'dep';\n");
     // Reads a CommonJS module's source with the thread's fs and resolves what it requires with the
     // thread's CommonJS resolver, as import-in-the-middle does to learn a module's exports.
-    writeFileSync(
-      path.join(dir, 'hooks', 'inspect.mjs'),
+    write(
+      'hooks/inspect.mjs',
       "import { readFileSync } from 'node:fs';\nimport { createRequire } from 'node:module';\nimport path from 'node:path';\nimport { fileURLToPath } from 'node:url';\n" +
         'export async function load(url, context, next) {\n' +
         "  if (!url.endsWith('/lib/c.cjs')) return next(url, context);\n" +
@@ -503,8 +489,8 @@ describe('inputs that are fine', () => {
         "  const dep = createRequire(file).resolve('./dep.cjs', { paths: [path.dirname(file)] });\n" +
         "  return { format: 'module', shortCircuit: true, source: `export default ${JSON.stringify(`${source.length} ${path.basename(dep)}`)};` };\n}\n",
     );
-    writeFileSync(
-      path.join(dir, 'app.mjs'),
+    write(
+      'app.mjs',
       "import { register } from 'node:module';\nregister('./hooks/inspect.mjs', import.meta.url);\nconsole.log((await import('./lib/c.cjs')).default);\n",
     );
     for (const line of [20, 24]) {
@@ -520,8 +506,6 @@ describe('inputs that are fine', () => {
   test('stack traces are mapped through the source maps a compiler wrote beside the files, on Node 20 and 24, as under node', async () => {
     // tsc --sourceMap output: dist/lib.js ending in a sourceMappingURL comment, dist/lib.js.map beside it.
     const ts = (await import('typescript')).default;
-    mkdirSync(path.join(dir, 'dist'));
-    mkdirSync(path.join(dir, 'src'));
     // A CommonJS module and an ES module, each with its map beside it, naming its source in ../src.
     for (const [out, kind] of [
       ['lib.js', ts.ModuleKind.CommonJS],
@@ -531,16 +515,13 @@ describe('inputs that are fine', () => {
         "type N = number;\nfunction fail(n: N): never {\n  throw new Error('boom ' + n);\n}\nexport function run(): void {\n  fail(1);\n}\n",
         { compilerOptions: { module: kind, target: ts.ScriptTarget.ES2020, sourceMap: true }, fileName: 'lib.ts' },
       );
-      writeFileSync(
-        path.join(dir, 'dist', out),
-        compiled.outputText.replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${out}.map`),
-      );
+      write(`dist/${out}`, compiled.outputText.replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${out}.map`));
       const map = JSON.parse(compiled.sourceMapText!) as { sources: string[] };
       map.sources = ['../src/lib.ts'];
-      writeFileSync(path.join(dir, 'dist', `${out}.map`), JSON.stringify(map));
+      write(`dist/${out}.map`, JSON.stringify(map));
     }
-    writeFileSync(
-      path.join(dir, 'dist', 'main.js'),
+    write(
+      'dist/main.js',
       "process.setSourceMapsEnabled(process.argv[2] === 'mapped');\n" +
         "const frames = (e) => e.stack.split('\\n').slice(1, 3).map((l) => l.trim()).join('\\n');\n" +
         "try { require('./lib').run(); } catch (e) { console.log(frames(e)); }\n" +
@@ -564,21 +545,19 @@ describe('inputs that are fine', () => {
 
   test('commands an oclif app lists from the folder its package.json names, and models a module lists from its own folder, are packed', async () => {
     // As @oclif/core does: read "oclif.commands" from the app's package.json, list that folder, load each.
-    writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","oclif":{"commands":"./src/commands"}}');
-    mkdirSync(path.join(dir, 'src', 'commands'), { recursive: true });
-    writeFileSync(path.join(dir, 'src', 'commands', 'hello.js'), "module.exports = () => 'hello';\n");
-    writeFileSync(path.join(dir, 'src', 'commands', 'bye.js'), "module.exports = () => 'bye';\n");
+    write('package.json', '{"name":"app","version":"1.0.0","oclif":{"commands":"./src/commands"}}');
+    write('src/commands/hello.js', "module.exports = () => 'hello';\n");
+    write('src/commands/bye.js', "module.exports = () => 'bye';\n");
     // As Sequelize's generated models/index.js does: list its own folder.
-    mkdirSync(path.join(dir, 'models'));
-    writeFileSync(
-      path.join(dir, 'models', 'index.js'),
+    write(
+      'models/index.js',
       "const fs = require('node:fs');\nconst path = require('node:path');\n" +
         "module.exports = fs.readdirSync(__dirname).filter((f) => f !== 'index.js').sort().map((f) => require(path.join(__dirname, f)).name);\n",
     );
-    writeFileSync(path.join(dir, 'models', 'user.js'), "exports.name = 'User';\n");
-    writeFileSync(path.join(dir, 'models', 'post.js'), "exports.name = 'Post';\n");
-    writeFileSync(
-      path.join(dir, 'app.js'),
+    write('models/user.js', "exports.name = 'User';\n");
+    write('models/post.js', "exports.name = 'Post';\n");
+    write(
+      'app.js',
       "const fs = require('node:fs');\nconst path = require('node:path');\n" +
         "const { oclif } = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));\n" +
         'const folder = path.join(__dirname, oclif.commands);\n' +
@@ -596,13 +575,12 @@ describe('inputs that are fine', () => {
 
   test('a node_modules folder that is a symbolic link to another folder is kept as a link', async () => {
     // deps/node_modules/lib, reached through app/node_modules -> ../deps/node_modules
-    mkdirSync(path.join(dir, 'deps', 'node_modules', 'lib'), { recursive: true });
-    writeFileSync(path.join(dir, 'deps', 'node_modules', 'lib', 'package.json'), '{"name":"lib","version":"1.0.0"}');
-    writeFileSync(path.join(dir, 'deps', 'node_modules', 'lib', 'index.js'), "module.exports = 'lib through a linked node_modules';\n");
+    write('deps/node_modules/lib/package.json', '{"name":"lib","version":"1.0.0"}');
+    write('deps/node_modules/lib/index.js', "module.exports = 'lib through a linked node_modules';\n");
     mkdirSync(path.join(dir, 'app'));
     symlinkSync('../deps/node_modules', path.join(dir, 'app', 'node_modules'));
-    writeFileSync(path.join(dir, 'app', 'package.json'), '{"name":"app","version":"1.0.0","dependencies":{"lib":"1.0.0"}}');
-    writeFileSync(path.join(dir, 'app', 'main.js'), "console.log(require('lib'));\n");
+    write('app/package.json', '{"name":"app","version":"1.0.0","dependencies":{"lib":"1.0.0"}}');
+    write('app/main.js', "console.log(require('lib'));\n");
     const built = await oxpack(['main.js', '-o', '../linked.oxres', '--resources-only'], path.join(dir, 'app'));
     expect([built.exitCode, built.stderr]).toEqual([0, expect.not.stringMatching(/warning/)]);
     const ran = await run(process.execPath, [cli, 'run', path.join(dir, 'linked.oxres')], { cwd: tmpdir(), env: cleanEnv() });
@@ -616,11 +594,10 @@ describe('inputs that are fine', () => {
     writeFileSync(path.join(project, 'node_modules', 'shared', 'index.js'), "module.exports = 'the project\\'s shared 2';\n");
     writeFileSync(path.join(project, 'tool.config.mjs'), "import shared from 'shared';\nexport default { from: shared };\n");
     // The CLI packs a shared 1 of its own, and must not take it for the project's.
-    mkdirSync(path.join(dir, 'node_modules', 'shared'), { recursive: true });
-    writeFileSync(path.join(dir, 'node_modules', 'shared', 'package.json'), '{"name":"shared","version":"1.0.0"}');
-    writeFileSync(path.join(dir, 'node_modules', 'shared', 'index.js'), "module.exports = 'the CLI\\'s shared 1';\n");
-    writeFileSync(
-      path.join(dir, 'app.js'),
+    write('node_modules/shared/package.json', '{"name":"shared","version":"1.0.0"}');
+    write('node_modules/shared/index.js', "module.exports = 'the CLI\\'s shared 1';\n");
+    write(
+      'app.js',
       "const path = require('node:path');\nconst { createRequire } = require('node:module');\nconst { pathToFileURL } = require('node:url');\n" +
         "const cwd = process.cwd();\nconsole.log(require('shared'));\n" +
         "console.log(require(require.resolve('shared', { paths: [cwd] })));\n" +
@@ -639,14 +616,9 @@ describe('inputs that are fine', () => {
   });
 
   test('an entry without an extension (a bin script) runs as node runs it', async () => {
-    writeFileSync(path.join(dir, 'package.json'), '{"name":"app","version":"1.0.0","type":"module"}');
-    mkdirSync(path.join(dir, 'bin'));
-    mkdirSync(path.join(dir, 'lib'));
-    writeFileSync(path.join(dir, 'lib', 'x.js'), "export const x = 'an ES module bin';\n");
-    writeFileSync(
-      path.join(dir, 'bin', 'tool'),
-      "#!/usr/bin/env node\nimport { x } from '../lib/x.js';\nconsole.log(x, import.meta.url.endsWith('/bin/tool'));\n",
-    );
+    write('package.json', '{"name":"app","version":"1.0.0","type":"module"}');
+    write('lib/x.js', "export const x = 'an ES module bin';\n");
+    write('bin/tool', "#!/usr/bin/env node\nimport { x } from '../lib/x.js';\nconsole.log(x, import.meta.url.endsWith('/bin/tool'));\n");
     const r = await oxpack(['bin/tool', '-o', 'tool.oxres', '--resources-only']);
     expect(r.stderr).not.toMatch(/error/);
     // Packed as the ES module it is (on Node 20 the build says what such an entry costs there).
@@ -660,13 +632,9 @@ describe('inputs that are fine', () => {
 
   test('a dependency that Node 26 loads as an ES module where it is CommonJS gets a warning, shown although it is in a package', async () => {
     // As yargs 17's yargs/yargs: CommonJS without an extension in a "type": "module" package.
-    mkdirSync(path.join(dir, 'node_modules', 'typed'), { recursive: true });
-    writeFileSync(
-      path.join(dir, 'node_modules', 'typed', 'package.json'),
-      '{"name":"typed","version":"1.0.0","type":"module","exports":{"./cjs":"./cjs"}}',
-    );
-    writeFileSync(path.join(dir, 'node_modules', 'typed', 'cjs'), 'module.exports = 1;\n');
-    writeFileSync(path.join(dir, 'app.js'), "console.log(require('typed/cjs'));\n");
+    write('node_modules/typed/package.json', '{"name":"typed","version":"1.0.0","type":"module","exports":{"./cjs":"./cjs"}}');
+    write('node_modules/typed/cjs', 'module.exports = 1;\n');
+    write('app.js', "console.log(require('typed/cjs'));\n");
     const warning =
       /warning: node_modules\/typed\/cjs: CommonJS without a file extension in a "type": "module" package: Node v26\.\d+\.\d+ loads it as an ES module/;
     const on26 = await oxpack(['app.js', '-o', 'app26.oxres', '--resources-only', '--node', await nodeFor(26)]);
@@ -678,19 +646,12 @@ describe('inputs that are fine', () => {
   }, 120_000);
 
   test("punycode required by a dependency prints no deprecation warning on Node 24, as under node; required by the app's own code it does", async () => {
-    mkdirSync(path.join(dir, 'node_modules', 'uses-punycode'), { recursive: true });
-    writeFileSync(path.join(dir, 'node_modules', 'uses-punycode', 'package.json'), '{"name":"uses-punycode","version":"1.0.0"}');
-    writeFileSync(
-      path.join(dir, 'node_modules', 'uses-punycode', 'index.js'),
-      "module.exports = require('punycode').toASCII('mañana.com');\n",
-    );
+    write('node_modules/uses-punycode/package.json', '{"name":"uses-punycode","version":"1.0.0"}');
+    write('node_modules/uses-punycode/index.js', "module.exports = require('punycode').toASCII('mañana.com');\n");
     // through the runtime's process.getBuiltinModule wrapper, whose frame must not count as the caller's
-    writeFileSync(
-      path.join(dir, 'node_modules', 'uses-punycode', 'builtin.js'),
-      "module.exports = process.getBuiltinModule('punycode').toASCII('mañana.com');\n",
-    );
-    writeFileSync(
-      path.join(dir, 'app.js'),
+    write('node_modules/uses-punycode/builtin.js', "module.exports = process.getBuiltinModule('punycode').toASCII('mañana.com');\n");
+    write(
+      'app.js',
       "const how = process.argv[2];\nconsole.log(how === 'own' ? require('punycode').toASCII('mañana.com') : how === 'builtin' ? require('uses-punycode/builtin.js') : require('uses-punycode'));\n",
     );
     const node24 = await nodeFor(24);
