@@ -107,6 +107,7 @@ export function createProgram(): Command {
     .option('-o, --output <file>', 'where to write the executable')
     .option('-a, --assets <glob>', 'also pack files matching this glob (repeatable)', collect)
     .option('--external <package>', 'leave a package out; it is loaded from node_modules beside the executable (repeatable)', collect)
+    .option('--exclude <glob>', 'leave packed files matching this glob out, e.g. "node_modules/**/*.d.ts" (repeatable)', collect)
     .option('--beside <glob>', 'install packed files matching this glob beside the executable instead of inside it (repeatable)', collect)
     .option('--beside-prefix <folder>', 'folder beside the executable for those files (default: <output name>.files)')
     .option(
@@ -130,6 +131,7 @@ export function createProgram(): Command {
 Examples:
   $ oxpack server.js -o server                 build ./server from server.js
   $ oxpack cli.js -o mycli --assets 'templates/**'
+  $ oxpack cli.js -o mycli --exclude 'node_modules/**/*.{d.ts,map}'   smaller, without types and source maps
   $ oxpack server.js -o server --target node24    for Node 24 (downloaded once from the npm registry)
   $ oxpack cli.js -o mycli --target node24-win-x64   a Windows executable (mycli.exe)
   $ oxpack app.js --resources-only -o app.oxres && oxpack run app.oxres
@@ -145,6 +147,7 @@ Commands: oxpack inspect <file>, oxpack verify <file>, oxpack run <file.oxres> [
         output?: string;
         assets?: string[];
         external?: string[];
+        exclude?: string[];
         beside?: string[];
         besidePrefix?: string;
         node?: string;
@@ -177,6 +180,7 @@ Commands: oxpack inspect <file>, oxpack verify <file>, oxpack run <file.oxres> [
           output: options.output!,
           ...(options.assets ? { assets: options.assets } : {}),
           ...(options.external ? { external: options.external } : {}),
+          ...(options.exclude ? { exclude: options.exclude } : {}),
           ...(options.beside ? { beside: options.beside } : {}),
           ...(options.besidePrefix ? { besidePrefix: options.besidePrefix } : {}),
           ...(options.node ? { node: options.node } : {}),

@@ -16,6 +16,7 @@ import { isTypeScriptSource } from './classify.js';
 import { addResources, assetScripts, type AssetPattern, collectFiles, type Placement } from './collect.js';
 import { type FileConfig, findProjectRoot, readConfigFile, readPackageConfig } from './config.js';
 import { conventionAssets } from './conventions.js';
+import { type Excluded, excludeFiles, type ExcludePattern } from './exclude.js';
 import type { Diagnostic } from './diagnostics.js';
 import { DiskHost } from './disk-host.js';
 import { codeCacheKeepsNames } from '../runtime/code-cache.js';
@@ -42,6 +43,12 @@ export interface BuildOptions {
   assets?: string[];
   /** Packages left out, resolved from a node_modules folder beside the executable at run time. */
   external?: string[];
+  /**
+   * Globs of packed paths (relative to the app root, as `oxpack inspect` lists them, e.g.
+   * "node_modules/**\/*.d.ts") left out of the executable; a folder's name leaves out all it holds.
+   * Files the app is known to load stay (exclude.ts).
+   */
+  exclude?: string[];
   /** Node binary to build from (default: the Node running oxpack). */
   node?: string;
   /**
@@ -108,6 +115,8 @@ export interface BuildResult {
   fileInstalls: string[];
   /** Native addons, and where they are loaded from at run time. */
   addons: AddonSummary[];
+  /** Files left out by the exclude patterns, and their bytes. */
+  excluded: Excluded;
   /** The output already held exactly this build (a rebuild of an unchanged app): nothing was written. */
   unchanged: boolean;
   target: { version: string; platform: string; arch: string; binary: string };
@@ -162,6 +171,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (target.platform === 'win32' && !options.resourcesOnly && !/\.exe$/i.test(output)) output = checkOutput(cwd, `${output}.exe`, entry);
   if (output === target.binary) throw sameAsInput(output, 'the Node binary it is built from');
 
+  const exclude: ExcludePattern[] = [
+    ...(config.exclude ?? []).map((glob) => ({ glob, where: 'the config\'s "exclude"' })),
+    ...(options.exclude ?? []).map((glob) => ({ glob, where: '--exclude' })),
+  ];
   const assets: AssetPattern[] = [
     ...(config.assets ?? []).map((glob) => ({ glob, from: projectRoot, where: 'package.json "oxpack.assets"' })),
     ...(options.assets ?? []).map((glob) => ({ glob, from: cwd, where: '--assets' })),
@@ -216,13 +229,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // 2. Collect: traced files, whole packages with their dependencies, assets.
   const collector = new ResourceCollector({ allowedLocations: ['in-memory', 'filesystem-relative'] });
   const place = placement(options, config, output);
-  const { collected, stats } = await step(
+  const { collected, excluded, stats } = await step(
     'collect',
     () => {
       const collected = collectFiles({ traced, host, target, external, assets, output, report });
-      return { collected, stats: addResources(collected, collector, host, target, report, place) };
+      const excluded = excludeFiles(collected, exclude, new Set([...traced.files.keys(), ...traced.assets]), report);
+      return { collected, excluded, stats: addResources(collected, collector, host, target, report, place) };
     },
-    (c) => `${plural(c.collected.files.size, 'file')}, ${plural(c.collected.packages.length, 'package')}`,
+    (c) =>
+      `${plural(c.collected.files.size, 'file')}, ${plural(c.collected.packages.length, 'package')}` +
+      (c.excluded.files > 0 ? `, ${plural(c.excluded.files, 'file')} left out (${formatSize(c.excluded.bytes)})` : ''),
   );
   const nameOf = (p: string): string => path.relative(collected.base, p).split(path.sep).join('/');
 
@@ -375,6 +391,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }),
     fileInstalls: fileInstalls.map((f: FileInstall) => f.path),
     addons,
+    excluded,
     unchanged,
     target: { version: target.version, platform: target.platform, arch: target.arch, binary: target.binary },
     diagnostics,

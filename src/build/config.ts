@@ -10,6 +10,8 @@ import { OxpackError } from '../errors.js';
 export interface FileConfig {
   assets?: string[];
   external?: string[];
+  /** Globs of packed paths left out of the executable, as --exclude. */
+  exclude?: string[];
   compress?: 'brotli' | 'gzip';
   codeCache?: boolean;
   allowNodeOptions?: boolean;
@@ -25,6 +27,7 @@ export interface FileConfig {
 const KNOWN: Record<keyof FileConfig, 'string[]' | 'string' | 'compression' | 'boolean'> = {
   assets: 'string[]',
   external: 'string[]',
+  exclude: 'string[]',
   compress: 'compression',
   codeCache: 'boolean',
   beside: 'string[]',

@@ -3,8 +3,8 @@
  * package the trace reaches plus its installed runtime dependencies, transitively, each with all of
  * its files, so that a package loading its own files by computed paths keeps working.
  */
-import { readFileSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import fg from 'fast-glob';
 import { nodeModulePaths } from '../resolver/lookup-paths.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -141,22 +141,55 @@ export interface PackageListing {
   links: string[];
 }
 
-/** Everything in a package folder, without its nested node_modules (those are packages of their own). */
+/**
+ * What node-gyp leaves in a package's build/ folder besides the addon, when the package was compiled
+ * at install (a binding.gyp at its root): object files and static archives, the per-target folders
+ * that hold them (obj.target, obj, .deps), Makefiles and the configuration it generated. Nothing
+ * loads them at run time (the `bindings` package and node-gyp-build look for .node files in
+ * build/Release, build/Debug and prebuilds), and they can be most of the package: better-sqlite3
+ * 12 leaves 17 MB in build/, of which its addon is 2 MB.
+ */
+const NODE_GYP_LEFTOVERS = [
+  'build/*/obj.target',
+  'build/*/obj.target/**',
+  'build/*/obj',
+  'build/*/obj/**',
+  'build/*/.deps',
+  'build/*/.deps/**',
+  'build/**/*.{o,a,mk,lib,exp,ilk,pdb,iobj,ipdb}',
+  'build/**/{Makefile,*.Makefile,*.vcxproj,*.vcxproj.filters,*.sln}',
+  'build/config.gypi',
+];
+
+/**
+ * Everything in a package folder, without its nested node_modules (those are packages of their own)
+ * and without node-gyp's build leftovers (NODE_GYP_LEFTOVERS).
+ */
 export function listPackage(root: string): PackageListing {
   const listing: PackageListing = { files: [], dirs: [], links: [] };
+  const builtHere = statSync(join(root, 'binding.gyp'), { throwIfNoEntry: false })?.isFile() === true;
   const entries = fg.sync('**', {
     cwd: root,
     dot: true,
     onlyFiles: false,
     followSymbolicLinks: false,
     objectMode: true,
-    ignore: ['**/node_modules', '**/node_modules/**'],
+    ignore: ['**/node_modules', '**/node_modules/**', ...(builtHere ? NODE_GYP_LEFTOVERS : [])],
   });
   for (const entry of entries) {
     const path = join(root, entry.path);
     if (entry.dirent.isSymbolicLink()) listing.links.push(path);
     else if (entry.dirent.isDirectory()) listing.dirs.push(path);
     else if (entry.dirent.isFile()) listing.files.push(path);
+  }
+  if (builtHere) {
+    // Folders of build/ that held only leftovers (build/deps of better-sqlite3: its Makefiles).
+    const build = join(root, 'build') + sep;
+    const occupied = new Set<string>();
+    for (const file of [...listing.files, ...listing.links]) {
+      for (let d = dirname(file); d.startsWith(build) && !occupied.has(d); d = dirname(d)) occupied.add(d);
+    }
+    listing.dirs = listing.dirs.filter((d) => !d.startsWith(build) || occupied.has(d));
   }
   listing.files.sort();
   listing.dirs.sort();

@@ -6,6 +6,7 @@
  *     target: { version, platform, arch, binary },
  *     files, packages: [{ name, version, path, files, bytes }]  (largest first),
  *     addons: [{ name, location }], fileInstalls: [path],
+ *     excluded: { files, bytes }  (left out by --exclude),
  *     unresolved: [{ file, line, column, specifier, message }]  (optional requires left to the app),
  *     diagnostics: [{ severity, code, message, file?, line?, column?, specifier? }],
  *     timings: { target, trace, collect, code-cache, serialize, inject }  (milliseconds) }
@@ -32,6 +33,7 @@ export function buildReport(result: BuildResult): Record<string, unknown> {
     packages: [...result.packages].sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name)),
     addons: result.addons,
     fileInstalls: result.fileInstalls,
+    excluded: result.excluded,
     unresolved: result.diagnostics
       .filter((d) => d.code === 'unresolved')
       .map(({ file, line, column, specifier, message }) => ({ file, line, column, specifier, message })),
@@ -48,6 +50,8 @@ export function formatBuildReport(result: BuildResult, cwd: string = process.cwd
   lines.push(
     `packed: ${plural(result.files, 'file')}, ${plural(result.packages.length, 'package')}, ${formatSize(result.resourcesSize)} of resources`,
   );
+  if (result.excluded.files > 0)
+    lines.push(`left out by --exclude: ${plural(result.excluded.files, 'file')}, ${formatSize(result.excluded.bytes)}`);
   const largest = [...result.packages].sort((a, b) => b.bytes - a.bytes).slice(0, 10);
   if (largest.length > 0) {
     lines.push('largest packages:');

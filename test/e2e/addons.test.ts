@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { cleanEnv, packFixture, type PackedApp, run } from '../support/harness.js';
+import { cleanEnv, cli, packFixture, type PackedApp, run } from '../support/harness.js';
 import { hostLine, NODE_LINES, nodeFor } from '../support/nodes.js';
 
 const TIMEOUT = 600_000;
@@ -145,6 +145,14 @@ describe('better-sqlite3 (built from source at install)', () => {
     expect(result.stdout).toBe(app.node.get(scenario.name)!.stdout);
     expect(result.stdout).toMatch(/^3 linus,grace,ada\nsqlite 3\./);
     expect(Object.keys(tree(cache)).some((f) => f.endsWith('better_sqlite3.node'))).toBe(true);
+  });
+
+  test("node-gyp's leftovers from the install-time build are not packed, the addon is", async () => {
+    const report = JSON.parse((await run(process.execPath, [cli, 'inspect', '--json', app.exe])).stdout) as { entries: { path: string }[] };
+    const built = report.entries.map((e) => e.path).filter((p) => p.startsWith('node_modules/better-sqlite3/build/'));
+    expect(built).toContain('node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+    // under node the folder holds object files, static archives and Makefiles too (17 MB for 2 MB of addon)
+    expect(built.filter((p) => /\/(obj\.target|obj|\.deps)\/|\.(o|a|mk)$|Makefile$|config\.gypi$/.test(p))).toEqual([]);
   });
 
   test('with --beside the addon is loaded from beside the executable, nothing extracted', async () => {

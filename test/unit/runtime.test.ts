@@ -76,7 +76,7 @@ describe('worker threads under oxpack run', () => {
 describe('requires answered by the build', () => {
   let app: PackedApp;
   const custom = { NODE_OPTIONS: '--conditions=oxpack-test' };
-  const scenarios = [
+  const scenarios: { name: string; env: Record<string, string> }[] = [
     { name: 'default conditions', env: { OXPACK_DEBUG: 'resolve' } },
     { name: 'other conditions', env: { ...custom, OXPACK_DEBUG: 'resolve' } },
     { name: 'extra extension', env: { EXPORTS_EXTRA_EXTENSION: '1', OXPACK_DEBUG: 'resolve' } },

@@ -373,6 +373,42 @@ describe('trace', () => {
     ]);
   });
 
+  test("a package compiled at install is packed without node-gyp's leftovers; another package's build/ is untouched", () => {
+    const gyp = [
+      'package.json',
+      'binding.gyp',
+      'lib/index.js',
+      'src/addon.cc',
+      'build/Makefile',
+      'build/config.gypi',
+      'build/addon.target.mk',
+      'build/deps/lib.Makefile',
+      'build/Release/addon.node',
+      'build/Release/libhelper.so',
+      'build/Release/lib.a',
+      'build/Release/obj.target/addon/src/addon.o',
+      'build/Release/obj/gen/lib.h',
+      'build/Release/.deps/Release/addon.node.d',
+    ];
+    for (const f of gyp) write(`node_modules/native/${f}`, '');
+    const plain = ['package.json', 'build/Makefile', 'build/cjs/obj/index.js', 'build/cjs/index.o'];
+    for (const f of plain) write(`node_modules/plain/${f}`, '');
+    const native = listPackage(path.join(root, 'node_modules/native'));
+    expect(rel(native.files).map((f) => f.replace('node_modules/native/', ''))).toEqual([
+      'binding.gyp',
+      'build/Release/addon.node',
+      'build/Release/libhelper.so',
+      'lib/index.js',
+      'package.json',
+      'src/addon.cc',
+    ]);
+    // no folder that held only leftovers
+    expect(rel(native.dirs).map((f) => f.replace('node_modules/native/', ''))).toEqual(['build', 'build/Release', 'lib', 'src']);
+    expect(rel(listPackage(path.join(root, 'node_modules/plain')).files).map((f) => f.replace('node_modules/plain/', ''))).toEqual(
+      [...plain].sort(),
+    );
+  });
+
   test("packages the app's package.json declares for run time are packed, reached or not (not devDependencies)", () => {
     // an express view engine, a pino transport, a database dialect: loaded by names no trace sees
     write('declaring/package.json', {
