@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { OxpackError } from '../errors.js';
+import { formatSize } from '../units.js';
 import { atLeast, type TargetInfo } from './target.js';
 import type { PostjectJob } from './postject-worker.js';
 import { track, untrack } from './temp-files.js';
@@ -193,12 +194,31 @@ export async function inject(binaryCopy: string, blob: Buffer, target: TargetInf
       worker.once('exit', (code) => reject(new Error(`the injection stopped with exit code ${code}`)));
     });
   } catch (err) {
-    throw new OxpackError('OXPACK_INJECT', `could not inject the application into the Node binary: ${(err as Error).message}`, {
-      hint: (err as Error).message.includes('sentinel')
-        ? `${target.binary} does not look like an official Node build with single-executable support`
-        : undefined,
-    });
+    throw injectionError(err as Error, blob.length, target);
   }
+}
+
+/** What went wrong in postject, told as the build's error. */
+export function injectionError(err: Error, blobSize: number, target: TargetInfo): OxpackError {
+  const message = err.message;
+  // postject's WebAssembly aborts without a word when the binary and the blob outgrow its memory:
+  // with Node 20's 99 MB binary, at a blob of 300 MB it succeeds, at 320 MB it aborts.
+  if (/^Aborted\(/.test(message)) {
+    return new OxpackError(
+      'OXPACK_INJECT',
+      `could not inject ${formatSize(blobSize)} of packed resources into the Node binary: postject, which does it, ran out of memory (it aborts near 300 MB)`,
+      {
+        hint:
+          "make the resources smaller: leave out files the app never reads with --exclude (e.g. 'node_modules/**/*.{d.ts,map}'; " +
+          '--verbose lists the largest packages), or compress them with --compress brotli; Node 25.5 and later targets (-t node26) are built without postject',
+      },
+    );
+  }
+  return new OxpackError('OXPACK_INJECT', `could not inject the application into the Node binary: ${message}`, {
+    hint: message.includes('sentinel')
+      ? `${target.binary} does not look like an official Node build with single-executable support`
+      : undefined,
+  });
 }
 
 /**

@@ -3,6 +3,8 @@ import NodeModule from 'node:module';
 import { hasRegisterHooks } from '../../src/builtins.js';
 import { OxpackError } from '../../src/errors.js';
 import { parseTargetSpec } from '../../src/build/target-spec.js';
+import { injectionError } from '../../src/build/sea.js';
+import { hostTarget } from '../../src/build/target.js';
 
 describe('parseTargetSpec', () => {
   test('a line, a version, a platform', () => {
@@ -53,5 +55,26 @@ describe('hasRegisterHooks', () => {
   test('matches the Node running the tests', () => {
     const api = typeof (NodeModule as { registerHooks?: unknown }).registerHooks === 'function';
     expect(hasRegisterHooks()).toBe(api);
+  });
+});
+
+describe('injection errors', () => {
+  const target = hostTarget();
+
+  test("postject's abort on a blob too large for its memory says so, with the ways to a smaller one", () => {
+    const err = injectionError(new Error('Aborted(). Build with -sASSERTIONS for more info.'), 331_000_000, target);
+    expect(err.code).toBe('OXPACK_INJECT');
+    expect(err.message).toBe(
+      'could not inject 331.0 MB of packed resources into the Node binary: postject, which does it, ran out of memory (it aborts near 300 MB)',
+    );
+    expect(err.hint).toMatch(/--exclude .*--compress brotli.*-t node26/);
+  });
+
+  test("other failures keep postject's words", () => {
+    const err = injectionError(new Error('Could not find the sentinel NODE_SEA_FUSE in the binary'), 1000, target);
+    expect(err.message).toBe(
+      'could not inject the application into the Node binary: Could not find the sentinel NODE_SEA_FUSE in the binary',
+    );
+    expect(err.hint).toContain('does not look like an official Node build');
   });
 });
