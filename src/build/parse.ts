@@ -10,10 +10,13 @@ import { ancestor } from 'acorn-walk';
 
 /**
  * 'path': a file path built from the module's folder (path.join(__dirname, 'views')): a worker or child
- * script, a template folder, a data file; or that folder itself, listed (fs.readdirSync(__dirname), as
- * '.'). Followed when it exists, silently skipped otherwise.
+ * script, a template folder, a data file. Followed when it exists, silently skipped otherwise.
+ * 'module-folder': a folder, relative to the module, whose scripts are loaded by listing it: the
+ * module's own (fs.readdirSync(__dirname), as '.'), yargs's commandDir('cmds'), require-directory's
+ * requireDirectory(module, './routes'). Packed with its scripts followed, when it exists.
  */
-export type ReferenceKind = 'require' | 'require.resolve' | 'import' | 'dynamic-import' | 'import.meta.resolve' | 'url' | 'path';
+export type ReferenceKind =
+  'require' | 'require.resolve' | 'import' | 'dynamic-import' | 'import.meta.resolve' | 'url' | 'path' | 'module-folder';
 
 export interface Reference {
   kind: ReferenceKind;
@@ -118,7 +121,17 @@ function collect(ast: Node): { references: Reference[]; dynamic: DynamicReferenc
       // fs.readdirSync(__dirname): a module that loads the files beside it by listing its own folder
       // (Sequelize's generated models/index.js), which no literal names.
       if (LIST_FOLDER.some((name) => calleeNamed(callee, name)) && isDirname(node.arguments[0]))
-        add('path', { type: 'Literal', value: '.', start: node.arguments[0].start, end: node.arguments[0].end }, node, anc);
+        add('module-folder', { type: 'Literal', value: '.', start: node.arguments[0].start, end: node.arguments[0].end }, node, anc);
+      // yargs's .commandDir('cmds') loads the command modules of a folder named relative to the caller.
+      if (calleeNamed(callee, 'commandDir') && isStringLiteral(node.arguments[0])) add('module-folder', node.arguments[0], node, anc);
+      // require-directory: requireDirectory(module, './routes'), or requireDirectory(module) for the
+      // module's own folder.
+      const [first, second] = node.arguments as AnyNode[];
+      if (first?.type === 'Identifier' && first.name === 'module') {
+        if (isStringLiteral(second)) add('module-folder', second, node, anc);
+        else if (second === undefined && isRequireDirectory(callee))
+          add('module-folder', { type: 'Literal', value: '.', start: first.start, end: first.end }, node, anc);
+      }
       if (callee.type === 'Identifier' && callee.name === 'require') {
         add('require', node.arguments[0], node, anc);
       } else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') {
@@ -206,6 +219,21 @@ function collect(ast: Node): { references: Reference[]; dynamic: DynamicReferenc
 
 /** fs functions that list a folder. */
 const LIST_FOLDER = ['readdirSync', 'readdir', 'opendirSync', 'opendir'];
+
+function isStringLiteral(node: AnyNode | undefined): boolean {
+  return node?.type === 'Literal' && typeof node.value === 'string';
+}
+
+/** requireDirectory(...) or require('require-directory')(...). */
+function isRequireDirectory(callee: AnyNode): boolean {
+  if (callee.type === 'Identifier') return /^requireDir(ectory)?$/i.test(callee.name);
+  return (
+    callee.type === 'CallExpression' &&
+    callee.callee.type === 'Identifier' &&
+    callee.callee.name === 'require' &&
+    callee.arguments[0]?.value === 'require-directory'
+  );
+}
 
 function calleeNamed(callee: AnyNode, name: string): boolean {
   return (

@@ -121,6 +121,18 @@ export function trace(input: TraceInput): TraceResult {
       if (JS_FILE.test(real) && host.stat(real) === 0) add(real, true);
       return undefined;
     }
+    if (ref.kind === 'module-folder') {
+      // A folder whose scripts the module loads by listing it (parse.ts): packed, and its scripts
+      // followed (leniently: not every file in it need be one it loads) for what they require.
+      const folder = resolve(dirname(from), ref.specifier);
+      if (host.stat(folder) !== 1) return undefined;
+      const real = host.realpath(folder);
+      if (!insideApp(real)) return undefined;
+      assets.add(real);
+      for (const script of fg.sync('**/*.{js,cjs,mjs}', { cwd: real, absolute: true, dot: true, ignore: ['**/node_modules/**'] }))
+        add(resolve(script), true);
+      return undefined;
+    }
     if (ref.kind === 'path') {
       // path.join(__dirname, ...): scripts are followed (leniently), other files and folders packed as
       // assets; a folder only inside the app and never the app itself or node_modules.
@@ -211,8 +223,8 @@ export function trace(input: TraceInput): TraceResult {
     }
 
     for (const ref of parsed.references) {
-      if (ref.kind === 'path' && inPackage) continue; // packages are packed whole
-      if (ref.kind === 'path' && ref.specifier === '.' && dirname(file) === input.appRoot) {
+      if ((ref.kind === 'path' || ref.kind === 'module-folder') && inPackage) continue; // packages are packed whole
+      if (ref.kind === 'module-folder' && resolve(dirname(file), ref.specifier) === input.appRoot) {
         // The app's own root folder, listed: packing it whole would take everything in it.
         diagnostics.push({
           severity: 'warning',
@@ -224,7 +236,9 @@ export function trace(input: TraceInput): TraceResult {
         });
         continue;
       }
-      if (ref.kind !== 'url' && (isBuiltin(ref.specifier) || isExternal(ref.specifier))) continue;
+      // (Folders and files named from the module's folder are paths, whatever their names.)
+      const isPath = ref.kind === 'url' || ref.kind === 'path' || ref.kind === 'module-folder';
+      if (!isPath && (isBuiltin(ref.specifier) || isExternal(ref.specifier))) continue;
       try {
         const found = resolveReference(ref, file);
         if (found && isTypeScriptSource(found) && (ref.kind === 'require' || ref.kind === 'import' || ref.kind === 'dynamic-import')) {

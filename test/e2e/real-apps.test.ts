@@ -77,6 +77,32 @@ function cliSuite(title: string, fixture: string, entry: string, scenarios: Scen
   });
 }
 
+describe("yargs 17 with its commands in a folder (commandDir('cmds'))", () => {
+  let app: PackedApp;
+  const scenarios: Scenario[] = [
+    { name: 'help', args: ['--help'] },
+    { name: 'greet', args: ['greet', 'ada', '--loud'] },
+    { name: 'count', args: ['count', '3'] },
+  ];
+  beforeAll(async () => {
+    app = await packFixture('yargs-cli', { entry: 'commands.js', mode: 'resources', scenarios });
+  }, BUILD_TIMEOUT);
+  afterAll(() => app?.cleanup());
+
+  test.each(scenarios.map((s) => [s.name, s] as const))('%s runs as under node', async (_name, scenario) => {
+    const expected = app.node.get(scenario.name)!;
+    const actual = await app.run(scenario);
+    expect(actual.stdout).toBe(expected.stdout);
+    expect(actual.stderr).toBe(expected.stderr);
+    expect(actual.exitCode).toBe(0);
+  });
+
+  test('the folder was found: node lists both commands, and greet needs a file only its command requires', () => {
+    expect(app.node.get('help')!.stdout).toMatch(/tool count <n> .*\n.*tool greet <name>/);
+    expect(app.node.get('greet')!.stdout).toBe('HELLO ADA!');
+  });
+});
+
 cliSuite('yargs 17 CLI', 'yargs-cli', 'cli.js', [
   { name: 'command with options', args: ['hello', 'bob', '-t', '2'] },
   { name: 'help', args: ['--help'] },

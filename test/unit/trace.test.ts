@@ -79,8 +79,33 @@ describe('findReferences', () => {
       specs(
         'fs.readdirSync(__dirname).forEach(load); fs.promises.readdir(__dirname); opendirSync(__dirname); fs.readdirSync(other); const d = __dirname; fs.statSync(__dirname);',
       ),
-    ).toEqual(['path:.', 'path:.', 'path:.']);
-    expect(specs('for (const f of await readdir(import.meta.dirname)) await import(f);', 'module')).toEqual(['path:.']);
+    ).toEqual(['module-folder:.', 'module-folder:.', 'module-folder:.']);
+    expect(specs('for (const f of await readdir(import.meta.dirname)) await import(f);', 'module')).toEqual(['module-folder:.']);
+  });
+
+  test("folders whose scripts a library loads by listing them: yargs's commandDir, require-directory", () => {
+    expect(
+      specs(
+        [
+          "require('yargs')(argv).commandDir('cmds').parse();",
+          "yargs.commandDir('./more', { recurse: true });",
+          "const requireDirectory = require('require-directory'); module.exports = requireDirectory(module, './routes');",
+          'requireDirectory(module);',
+          "require('require-directory')(module);",
+          // not these: a computed folder, another function of module alone
+          'y.commandDir(name); debug(module); f(module, 42);',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'require:yargs',
+      'module-folder:cmds',
+      'module-folder:./more',
+      'require:require-directory',
+      'module-folder:./routes',
+      'module-folder:.',
+      'require:require-directory',
+      'module-folder:.',
+    ]);
   });
 
   test('module.register() of hooks named relative to the module is an import of them', () => {
@@ -284,6 +309,26 @@ describe('trace', () => {
     expect(
       result.diagnostics.filter((d) => d.code === 'lists-app-folder').map((d) => `${d.severity} ${path.relative(root, d.file!)}:${d.line}`),
     ).toEqual(['warning lists-root.js:2']);
+  });
+
+  test('a folder a library loads the scripts of (yargs commandDir) is packed, and what its scripts require is followed', () => {
+    write('cli/main.js', "require('yargs')(process.argv.slice(2)).commandDir('cmds').parse();");
+    write('cli/cmds/greet.js', "const fmt = require('../../lib/fmt.js'); exports.command = 'greet';");
+    write('cli/cmds/nested/deep.js', "require('./gone.js');");
+    write('cli/cmds/readme.txt', '');
+    write('lib/fmt.js', 'module.exports = (s) => s;');
+    write('node_modules/yargs/package.json', { name: 'yargs', main: 'index.js' });
+    write('node_modules/yargs/index.js', 'module.exports = () => ({});');
+    const result = run('cli/main.js');
+    expect(rel(result.assets)).toEqual(['cli/cmds']);
+    expect(rel(result.files.keys()).filter((f) => !f.startsWith('node_modules'))).toEqual([
+      'cli/cmds/greet.js',
+      'cli/cmds/nested/deep.js',
+      'cli/main.js',
+      'lib/fmt.js',
+    ]);
+    // followed leniently: a script of the folder that fails to resolve is a warning
+    expect(result.diagnostics.filter((d) => d.specifier === './gone.js').map((d) => d.severity)).toEqual(['warning']);
   });
 
   test('globs built from __dirname pack the files they match in the app (TypeORM entities, migrations)', () => {
