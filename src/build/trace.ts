@@ -129,8 +129,7 @@ export function trace(input: TraceInput): TraceResult {
       const real = host.realpath(folder);
       if (!insideApp(real)) return undefined;
       assets.add(real);
-      for (const script of fg.sync('**/*.{js,cjs,mjs}', { cwd: real, absolute: true, dot: true, ignore: ['**/node_modules/**'] }))
-        add(resolve(script), true);
+      for (const script of scriptsIn(real)) add(script, true);
       return undefined;
     }
     if (ref.kind === 'path') {
@@ -160,6 +159,10 @@ export function trace(input: TraceInput): TraceResult {
         else assets.add(real);
       } else if (insideApp(real)) {
         assets.add(real);
+        // A folder of plugins or routes that a library loads (@fastify/autoload's dir) may hold
+        // scripts that require app files nothing else names; a public folder holds browser code.
+        // Its scripts are followed after everything else, and what fails there is not reported.
+        quietly.push(...scriptsIn(real));
       }
       return undefined;
     }
@@ -172,7 +175,16 @@ export function trace(input: TraceInput): TraceResult {
     return url.protocol === 'file:' ? fileURLToPath(url) : undefined;
   };
 
-  while (queue.length > 0) {
+  // Scripts in folders named from a module's folder, followed last and without diagnostics (see above).
+  const quietly: string[] = [];
+  let quietFrom: number | undefined;
+  for (;;) {
+    if (queue.length === 0) {
+      if (quietFrom !== undefined || quietly.length === 0) break;
+      quietFrom = diagnostics.length;
+      for (const script of quietly) add(script, true);
+      continue;
+    }
     const { file, lenient, loadedBy } = queue.pop()!;
     if (files.has(file)) continue;
     let kind = kindByName(file, host, target.detectModule);
@@ -318,6 +330,7 @@ export function trace(input: TraceInput): TraceResult {
       });
     }
   }
+  if (quietFrom !== undefined) diagnostics.splice(quietFrom);
   for (const r of requiresOfFiles) {
     if (files.get(r.found) !== 'module' || !importsPackedFiles.has(r.found)) continue;
     // A warning, not an error: code may reach such a require() only on lines where it works (a check
@@ -341,6 +354,11 @@ export function trace(input: TraceInput): TraceResult {
 }
 
 const JS_FILE = /\.[cm]?js$/;
+
+/** The JavaScript files in `folder` and below, but for node_modules. */
+function scriptsIn(folder: string): string[] {
+  return fg.sync('**/*.{js,cjs,mjs}', { cwd: folder, absolute: true, dot: true, ignore: ['**/node_modules/**'] }).map((f) => resolve(f));
+}
 /** Glob syntax in a built path: wildcards, classes, alternatives ({a,b}, not a {{placeholder}}). */
 const GLOB = /[*?[]|\{[^{}]*,[^{}]*\}/;
 /** A placeholder in a path pattern: {{lng}} (i18next), {name}. */

@@ -331,6 +331,26 @@ describe('trace', () => {
     expect(result.diagnostics.filter((d) => d.specifier === './gone.js').map((d) => d.severity)).toEqual(['warning']);
   });
 
+  test('the scripts of a folder named from __dirname are followed last, and quietly (plugins that require app files; browser code)', () => {
+    write('srv/app.js', "autoload({ dir: path.join(__dirname, 'plugins') });\nserveStatic(path.join(__dirname, 'public'));");
+    write('srv/plugins/hello.js', "module.exports = require('../lib/helper.js');");
+    write('srv/lib/helper.js', "require('./more.js');");
+    write('srv/lib/more.js', '');
+    write('srv/public/site.js', "import React from 'react';\nimport x from '/static/x.js';\n<div/>;");
+    write('srv/public/bundle.js', "require('not-installed');");
+    const result = run('srv/app.js');
+    expect(rel(result.assets)).toEqual(['srv/plugins', 'srv/public']);
+    expect(rel(result.files.keys())).toEqual([
+      'srv/app.js',
+      'srv/lib/helper.js',
+      'srv/lib/more.js',
+      'srv/plugins/hello.js',
+      'srv/public/bundle.js',
+      'srv/public/site.js',
+    ]);
+    expect(result.diagnostics.filter((d) => d.file?.includes('/srv/'))).toEqual([]);
+  });
+
   test('globs built from __dirname pack the files they match in the app (TypeORM entities, migrations)', () => {
     write(
       'src/db.js',
