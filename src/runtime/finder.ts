@@ -3,14 +3,14 @@
  * It is oxidized_importer's OxidizedFinder for Node: index a blob (indexBytes/indexFile), then
  * install() the hooks that make require, import and fs serve packed paths from it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Kind, type PackedMeta } from '../format/layout.js';
 import { type IndexOptions, PackedIndex } from '../format/reader.js';
 import { installFinder } from './install.js';
 import { cjsModule } from '../builtins.js';
 import { debugLog, sinceStart } from './debug.js';
-import { VirtualRoot } from './virtual-root.js';
+import { MOUNT, VirtualRoot } from './virtual-root.js';
 
 export interface FinderOptions {
   /**
@@ -64,7 +64,9 @@ export class FinderCore {
 
   /** The virtual root the app is mounted at. */
   get root(): VirtualRoot {
-    return (this.mounted ??= this.rootPath ? new VirtualRoot(this.rootPath) : VirtualRoot.forContainer(process.execPath));
+    return (this.mounted ??= this.rootPath
+      ? new VirtualRoot(this.rootPath, containerOf(this.rootPath))
+      : VirtualRoot.forContainer(process.execPath));
   }
 
   /** Indexes packed resources held in memory (not copied: the buffer must stay unchanged). */
@@ -243,4 +245,13 @@ function joinLink(dir: string[], text: string): string[] | undefined {
     } else out.push(part);
   }
   return out;
+}
+
+/**
+ * The file a root is mounted in ("<file>/app": an executable, a resources file), for
+ * VirtualRoot.besideRoot; undefined for a root given as any other path (the library's virtualRoot).
+ */
+function containerOf(root: string): string | undefined {
+  const container = path.dirname(root);
+  return path.basename(root) === MOUNT && statSync(container, { throwIfNoEntry: false })?.isFile() ? container : undefined;
 }

@@ -35,10 +35,13 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
   /** The fs.promises functions to replace, and how: applied by patchPromises(). */
   const promiseOperations: [string, (original: Fn) => Fn][] = [];
 
-  /** The path string when `p` names something under the virtual root. */
+  /**
+   * The path string when `p` names something under the virtual root, or a path beside it in the
+   * container, which the VirtualFs finds nothing at (VirtualRoot.besideRoot).
+   */
   const virtual = (p: unknown): string | undefined => {
     const s = pathArgument(p);
-    return s !== undefined && root.contains(s) ? s : undefined;
+    return s !== undefined && (root.contains(s) || root.besideRoot(s)) ? s : undefined;
   };
 
   const replace = (obj: Record<string, Fn>, name: string, make: (original: Fn) => Fn): void => {

@@ -1,8 +1,8 @@
 /**
  * Maps absolute paths to entry names and back. Packed files live under a folder inside the container
  * (the executable or the resources file): "<execPath>/app/<name>". A regular file cannot have children,
- * so no real path can ever collide with a virtual one, and real fs calls under it fail with ENOTDIR.
- * The container itself stays the real file it is.
+ * so no real path can ever collide with a virtual one. The container itself stays the real file it
+ * is, and other paths inside it are missing (besideRoot).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,14 +16,18 @@ export class VirtualRoot {
   private readonly prefix: string;
   private readonly windows: boolean;
 
-  constructor(rootPath: string) {
+  /** "<container>/" when the root is mounted in a container file (forContainer). */
+  private readonly containerPrefix: string | undefined;
+
+  constructor(rootPath: string, container?: string) {
     this.path = path.resolve(rootPath);
     this.prefix = this.path.endsWith(path.sep) ? this.path : this.path + path.sep;
     this.windows = path.sep === '\\';
+    this.containerPrefix = container === undefined ? undefined : path.resolve(container) + path.sep;
   }
 
   static forContainer(container: string): VirtualRoot {
-    return new VirtualRoot(path.join(path.resolve(container), MOUNT));
+    return new VirtualRoot(path.join(path.resolve(container), MOUNT), container);
   }
 
   /**
@@ -50,6 +54,22 @@ export class VirtualRoot {
   /** Whether `p` (a path string, Buffer or file: URL) is under the root. Cheap for real paths. */
   contains(p: string): boolean {
     return this.nameOf(p) !== undefined;
+  }
+
+  /**
+   * Whether `p` is inside the container but not under the root: "<execPath>/package.json", where
+   * nothing can be. Code that walks up the folders above a packed file looking for a file (config
+   * searches such as cosmiconfig's, find-up) asks for such paths, and the real fs answers ENOTDIR (the
+   * container is a file), an error such code does not expect where node answers ENOENT: the fs
+   * overlay answers them as missing. Only for a root in a container file (forContainer); cheap for
+   * paths elsewhere.
+   */
+  besideRoot(p: string): boolean {
+    const container = this.containerPrefix;
+    if (container === undefined) return false;
+    const normalized = needsNormalizing(p, this.windows) ? path.resolve(p) : p;
+    const inside = this.windows ? normalized.toLowerCase().startsWith(container.toLowerCase()) : normalized.startsWith(container);
+    return inside && normalized.length > container.length && !this.startsWithRoot(normalized);
   }
 
   private startsWithRoot(p: string): boolean {

@@ -65,6 +65,8 @@ describe('virtual paths', () => {
       realCwdReadable: true,
       climbingOutIsReal: true,
       realpath: true,
+      walkUpErrors: ['ENOENT'],
+      besideContainer: 'ENOENT',
     });
   });
 });

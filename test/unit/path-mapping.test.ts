@@ -48,3 +48,38 @@ describe('VirtualRoot.nameOf', () => {
     }
   });
 });
+
+describe('VirtualRoot.besideRoot', () => {
+  // What code walking up from a packed file asks for inside the container, where nothing is.
+  const mounted = VirtualRoot.forContainer('/opt/bin/tool');
+
+  test.each([
+    ['/opt/bin/tool/package.json', true],
+    ['/opt/bin/tool/.git', true],
+    ['/opt/bin/tool/app/../.myclirc', true],
+    ['/opt/bin/tool/app2/x', true],
+    ['/opt/bin/tool', false], // the container itself is the real file
+    ['/opt/bin/tool/app', false],
+    ['/opt/bin/tool/app/package.json', false],
+    ['/opt/bin/tool/../package.json', false],
+    ['/opt/bin/toolbox/package.json', false],
+    ['/opt/bin/package.json', false],
+  ])('%s -> %s', (p, beside) => {
+    expect(mounted.besideRoot(p)).toBe(beside);
+  });
+
+  test('agrees with path.resolve on 2000 random paths: inside the container, outside the root', () => {
+    const random = prng(9);
+    for (let n = 0; n < 2000; n++) {
+      const parts = Array.from({ length: 1 + Math.floor(random() * 6) }, () => SEGMENTS[Math.floor(random() * SEGMENTS.length)]);
+      const p = `${random() < 0.5 ? '/opt/bin/tool' : mounted.path}/${parts.join('/')}`;
+      const resolved = path.posix.resolve(p);
+      const want = resolved.startsWith('/opt/bin/tool/') && expected(p) === undefined;
+      if (mounted.besideRoot(p) !== want) throw new Error(`besideRoot(${JSON.stringify(p)}) should be ${want}`);
+    }
+  });
+
+  test('a root given as a path, not mounted in a container file, has nothing beside it', () => {
+    expect(root.besideRoot('/opt/bin/tool/package.json')).toBe(false);
+  });
+});
