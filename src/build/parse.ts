@@ -13,7 +13,8 @@ import { ancestor } from 'acorn-walk';
  * script, a template folder, a data file. Followed when it exists, silently skipped otherwise.
  * 'module-folder': a folder, relative to the module, whose scripts are loaded by listing it: the
  * module's own (fs.readdirSync(__dirname), as '.'), yargs's commandDir('cmds'), require-directory's
- * requireDirectory(module, './routes'). Packed with its scripts followed, when it exists.
+ * requireDirectory(module, './routes'), gluegun's .src(__dirname) (its commands and extensions
+ * folders). Packed with its scripts followed, when it exists.
  */
 export type ReferenceKind =
   'require' | 'require.resolve' | 'import' | 'dynamic-import' | 'import.meta.resolve' | 'url' | 'path' | 'module-folder';
@@ -124,6 +125,12 @@ function collect(ast: Node): { references: Reference[]; dynamic: DynamicReferenc
         add('module-folder', { type: 'Literal', value: '.', start: node.arguments[0].start, end: node.arguments[0].end }, node, anc);
       // yargs's .commandDir('cmds') loads the command modules of a folder named relative to the caller.
       if (calleeNamed(callee, 'commandDir') && isStringLiteral(node.arguments[0])) add('module-folder', node.arguments[0], node, anc);
+      // gluegun's build().src(__dirname): the CLI's commands and extensions folders beside the module.
+      if (calleeNamed(callee, 'src') && isDirname(node.arguments[0])) {
+        const at = node.arguments[0] as AnyNode;
+        for (const folder of ['commands', 'extensions'])
+          add('module-folder', { type: 'Literal', value: folder, start: at.start, end: at.end }, node, anc);
+      }
       // require-directory: requireDirectory(module, './routes'), or requireDirectory(module) for the
       // module's own folder.
       const [first, second] = node.arguments as AnyNode[];

@@ -83,7 +83,7 @@ describe('findReferences', () => {
     expect(specs('for (const f of await readdir(import.meta.dirname)) await import(f);', 'module')).toEqual(['module-folder:.']);
   });
 
-  test("folders whose scripts a library loads by listing them: yargs's commandDir, require-directory", () => {
+  test("folders whose scripts a library loads by listing them: yargs's commandDir, require-directory, gluegun's src", () => {
     expect(
       specs(
         [
@@ -92,8 +92,9 @@ describe('findReferences', () => {
           "const requireDirectory = require('require-directory'); module.exports = requireDirectory(module, './routes');",
           'requireDirectory(module);',
           "require('require-directory')(module);",
-          // not these: a computed folder, another function of module alone
-          'y.commandDir(name); debug(module); f(module, 42);',
+          "build().brand('mycli').src(__dirname).create();",
+          // not these: a computed folder, another function of module alone, a glob given to gulp
+          "y.commandDir(name); debug(module); f(module, 42); gulp.src(__dirname + '/*.js');",
         ].join('\n'),
       ),
     ).toEqual([
@@ -105,6 +106,9 @@ describe('findReferences', () => {
       'module-folder:.',
       'require:require-directory',
       'module-folder:.',
+      'module-folder:commands',
+      'module-folder:extensions',
+      'path:./*.js', // a path built from __dirname, as everywhere
     ]);
   });
 
