@@ -149,13 +149,14 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
     return () => vfs.stat(v, bigintOf(options), false);
   });
   operation(all('fstatSync', 'fstat'), ([fd, options]) => (vfs.isOpen(fd) ? () => vfs.fstat(fd, bigintOf(options)) : undefined));
+  const realReaddirSync = fs.readdirSync;
   operation(all('readdirSync', 'readdir'), ([p, options]) => {
-    const v = virtual(p);
-    if (v === undefined) return undefined;
     const opts =
       typeof options === 'string'
         ? { encoding: options as Encoding }
         : ((options ?? {}) as { withFileTypes?: boolean; encoding?: Encoding; recursive?: boolean });
+    const v = virtual(p);
+    if (v === undefined) return containerListing(root, pathArgument(p), opts, realReaddirSync);
     return () => vfs.readdir(v, opts);
   });
   operation(all('accessSync', 'access'), ([p, mode]) => {
@@ -734,4 +735,43 @@ export class VirtualDir {
   *entriesSync(): Generator<fs.Dirent> {
     for (let d = this.readSync(); d; d = this.readSync()) yield d;
   }
+}
+
+/**
+ * Listings that show the container (the executable, the resources file) as the folder its packed
+ * files appear to be in, for a crawler walking down from above it; undefined for every other listing.
+ *
+ * tinyglobby (TypeORM's entity globs, umzug's migrations) walks an absolute pattern from the folder
+ * its working folder shares with it: an executable run from another folder has its entity files
+ * found by a walk from, say, /tmp through /tmp/app-exe/app/entity. In /tmp's listing the executable
+ * is a file, so the walk never went in and found nothing. So:
+ * - listed with file types, the container's folder shows it as a folder, but only when that folder is
+ *   outside the working folder: a program that walks its working folder (a linter, a formatter)
+ *   with its own executable in it must not find the packed files as well;
+ * - the container, listed, holds the one folder "app".
+ * The container still stats as the file it is.
+ */
+function containerListing(
+  root: VirtualFs['finder']['root'],
+  p: string | undefined,
+  options: { withFileTypes?: boolean; encoding?: Encoding; recursive?: boolean },
+  realReaddirSync: typeof fs.readdirSync,
+): (() => unknown) | undefined {
+  const container = root.container;
+  if (container === undefined || p === undefined || options.recursive) return undefined;
+  const dir = path.resolve(p);
+  const Dirent = fs.Dirent as unknown as new (name: string, type: number, path: string) => fs.Dirent;
+  const DIR = (fs.constants as unknown as Record<string, number>).UV_DIRENT_DIR!;
+  if (dir === container) {
+    const name = path.basename(root.path);
+    return () => [options.withFileTypes ? new Dirent(name, DIR, dir) : options.encoding === 'buffer' ? Buffer.from(name) : name];
+  }
+  if (!options.withFileTypes || dir !== path.dirname(container)) return undefined;
+  const cwd = process.cwd();
+  if (dir === cwd || dir.startsWith(cwd.endsWith(path.sep) ? cwd : cwd + path.sep)) return undefined;
+  const own = path.basename(container);
+  return () =>
+    (realReaddirSync(dir, options as fs.ObjectEncodingOptions & { withFileTypes: true }) as fs.Dirent[]).map((d) =>
+      d.name === own && d.isFile() ? new Dirent(own, DIR, dir) : d,
+    );
 }

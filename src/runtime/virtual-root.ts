@@ -26,6 +26,11 @@ export class VirtualRoot {
     this.containerPrefix = container === undefined ? undefined : path.resolve(container) + path.sep;
   }
 
+  /** The file the root is mounted in ("<container>/app"), when it is (forContainer). */
+  get container(): string | undefined {
+    return this.containerPrefix?.slice(0, -1);
+  }
+
   static forContainer(container: string): VirtualRoot {
     return new VirtualRoot(path.join(path.resolve(container), MOUNT), container);
   }

@@ -3,7 +3,9 @@
  * sources are deleted; stdout and exit code must equal what `node entry.js` gave.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { packFixture, type PackedApp, type Scenario } from '../support/harness.js';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { cleanEnv, cli, packFixture, type PackedApp, run, type Scenario } from '../support/harness.js';
 
 const BUILD_TIMEOUT = 300_000;
 
@@ -67,7 +69,18 @@ describe('virtual paths', () => {
       realpath: true,
       walkUpErrors: ['ENOENT'],
       besideContainer: 'ENOENT',
+      containerLists: ['app'],
+      listedAsFolder: false,
+      crawlFindsMain: false,
     });
+  });
+
+  test("are found by a walk down from the executable's folder when it is outside the working folder", async () => {
+    const elsewhere = path.join(app.runDir, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    const result = await run(app.exe, [], { cwd: elsewhere, env: cleanEnv() });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ containerIsAFile: true, listedAsFolder: true, crawlFindsMain: true });
   });
 });
 
@@ -76,3 +89,21 @@ suite('stdin-exit', 'main.js', [
   { name: 'empty stdin', args: [], input: '' },
   { name: 'arguments that look like node options', args: ['--version', '-e', 'console.log(1)', '--inspect'], input: 'hi\n' },
 ]);
+
+describe('a glob library walking down from above the executable (tinyglobby, as TypeORM and umzug use it)', () => {
+  let app: PackedApp;
+  beforeAll(async () => {
+    app = await packFixture('glob-entities', { entry: 'main.js', mode: 'resources', scenarios: [{ name: 'run' }] });
+  }, BUILD_TIMEOUT);
+  afterAll(() => app?.cleanup());
+
+  test('finds the packed entities from the folder the app is in and from another one', async () => {
+    expect(app.node.get('run')!.stdout).toBe('Cat Dog');
+    expect((await app.run({ name: 'run' })).stdout).toBe('Cat Dog');
+    const elsewhere = path.join(app.runDir, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    const result = await run(process.execPath, [cli, 'run', app.exe], { cwd: elsewhere, env: cleanEnv() });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('Cat Dog');
+  });
+});
