@@ -366,6 +366,50 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
         return inertChanges(options?.signal);
       },
   ]);
+  // Node's own fs.glob (22+) checks the literal folders of an absolute pattern with lstat, which finds
+  // the container a file: a pattern under the virtual root is run relative to the root instead, and
+  // what it matches is given back as the absolute paths the absolute pattern would have given. Its
+  // module takes fs/promises' functions when first loaded, by an internal require that no trigger
+  // sees: they are patched before.
+  const globUnderRoot = (pattern: unknown, options: unknown): GlobCall | undefined => {
+    patchPromises();
+    return rootedGlob(root.path, (p) => root.contains(p), pattern, options);
+  };
+  replace(
+    target,
+    'globSync',
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const call = globUnderRoot(args[0], args[1]);
+        if (!call) return original.apply(this, args);
+        return (original.call(this, call.pattern, call.options) as unknown[]).map(call.back);
+      },
+  );
+  replace(
+    target,
+    'glob',
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const cb = args[args.length - 1];
+        const call = typeof cb === 'function' ? globUnderRoot(args[0], args.length > 2 ? args[1] : undefined) : undefined;
+        if (!call) return original.apply(this, args);
+        return original.call(this, call.pattern, call.options, (err: unknown, matches: unknown[]) =>
+          err ? (cb as Fn)(err) : (cb as Fn)(null, matches.map(call.back)),
+        );
+      },
+  );
+  promiseOperations.push([
+    'glob',
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const call = globUnderRoot(args[0], args[1]);
+        if (!call) return original.apply(this, args);
+        const matches = original.call(this, call.pattern, call.options) as AsyncIterable<unknown>;
+        return (async function* () {
+          for await (const m of matches) yield call.back(m);
+        })();
+      },
+  ]);
   operation(all('statfsSync', 'statfs'), ([p, options]) => {
     const v = virtual(p);
     if (v === undefined) return undefined;
@@ -464,7 +508,10 @@ export function installFsOverlay(vfs: VirtualFs, triggers?: BuiltinTriggers): ()
     };
   });
 
+  let promisesPatched = false;
   const patchPromises = (): void => {
+    if (promisesPatched) return;
+    promisesPatched = true;
     const promises = fs.promises as unknown as Record<string, Fn>;
     for (const [name, make] of promiseOperations) replace(promises, name, make);
     syncBuiltinESMExports();
@@ -774,4 +821,36 @@ function containerListing(
     (realReaddirSync(dir, options as fs.ObjectEncodingOptions & { withFileTypes: true }) as fs.Dirent[]).map((d) =>
       d.name === own && d.isFile() ? new Dirent(own, DIR, dir) : d,
     );
+}
+
+interface GlobCall {
+  pattern: string | string[];
+  options: Record<string, unknown>;
+  /** A match of the rewritten call as the original call gives it. */
+  back: (match: unknown) => unknown;
+}
+
+/**
+ * fs.glob's arguments rewritten relative to the virtual root when every pattern is an absolute path
+ * under it (and no cwd is given, which an absolute pattern ignores); undefined otherwise.
+ */
+function rootedGlob(rootPath: string, underRoot: (p: string) => boolean, pattern: unknown, options: unknown): GlobCall | undefined {
+  const patterns = typeof pattern === 'string' ? [pattern] : Array.isArray(pattern) ? pattern : undefined;
+  if (!patterns || patterns.length === 0) return undefined;
+  if (!patterns.every((p) => typeof p === 'string' && path.isAbsolute(p) && underRoot(p))) return undefined;
+  const relative = (p: string): string => path.relative(rootPath, p).split(path.sep).join('/') || '.';
+  const opts = { ...((typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>) };
+  const exclude = opts.exclude;
+  if (typeof exclude === 'function') {
+    opts.exclude = (p: unknown) => (exclude as Fn)(typeof p === 'string' ? path.join(rootPath, p) : p);
+  } else if (Array.isArray(exclude)) {
+    opts.exclude = exclude.map((e) => (typeof e === 'string' && path.isAbsolute(e) ? relative(e) : e));
+  }
+  opts.cwd = rootPath;
+  const rewritten = (patterns as string[]).map(relative);
+  return {
+    pattern: typeof pattern === 'string' ? rewritten[0]! : rewritten,
+    options: opts,
+    back: (m) => (typeof m === 'string' ? path.join(rootPath, m) : m),
+  };
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { cleanEnv, cli, packFixture, type PackedApp, run, type Scenario } from '../support/harness.js';
+import { nodeFor } from '../support/nodes.js';
 
 const BUILD_TIMEOUT = 300_000;
 
@@ -105,5 +106,25 @@ describe('a glob library walking down from above the executable (tinyglobby, as 
     const result = await run(process.execPath, [cli, 'run', app.exe], { cwd: elsewhere, env: cleanEnv() });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('Cat Dog');
+  });
+});
+
+describe("Node's own fs.glob with an absolute pattern under the app, run from another folder (Node 24)", () => {
+  let app: PackedApp;
+  let node24: string;
+  beforeAll(async () => {
+    node24 = await nodeFor(24);
+    app = await packFixture('glob-entities', { entry: 'fsglob.js', mode: 'resources', node: node24, scenarios: [{ name: 'run' }] });
+  }, BUILD_TIMEOUT);
+  afterAll(() => app?.cleanup());
+
+  test('finds the packed files in its sync, callback and promise forms', async () => {
+    const expected = 'globSync entity/cat.js entity/dog.js\nglob entity/cat.js entity/dog.js\npromises.glob entity/cat.js entity/dog.js';
+    expect(app.node.get('run')!.stdout).toBe(expected);
+    const elsewhere = path.join(app.runDir, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    const result = await run(node24, [cli, 'run', app.exe], { cwd: elsewhere, env: cleanEnv() });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(expected);
   });
 });
