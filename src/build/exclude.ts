@@ -20,7 +20,7 @@ import type { Diagnostic } from './diagnostics.js';
 
 export interface ExcludePattern {
   glob: string;
-  /** Where the pattern came from, for messages ("--exclude", "package.json \"oxpack.exclude\""). */
+  /** Where the pattern came from, for messages ("--exclude", "the config's \"exclude\""). */
   where: string;
 }
 

@@ -105,6 +105,9 @@ export function trace(input: TraceInput): TraceResult {
     if (!files.has(path)) queue.push({ file: path, lenient, ...(loadedBy ? { loadedBy } : {}) });
   };
 
+  // Scripts in folders named from a module's folder (resolveReference), followed after everything
+  // else and without diagnostics.
+  const quietly: string[] = [];
   const resolveReference = (ref: Reference, from: string): string | undefined => {
     if (ref.kind === 'url') {
       const url = new URL(ref.specifier, pathToFileURL(from));
@@ -175,8 +178,6 @@ export function trace(input: TraceInput): TraceResult {
     return url.protocol === 'file:' ? fileURLToPath(url) : undefined;
   };
 
-  // Scripts in folders named from a module's folder, followed last and without diagnostics (see above).
-  const quietly: string[] = [];
   let quietFrom: number | undefined;
   for (;;) {
     if (queue.length === 0) {

@@ -831,8 +831,8 @@ interface GlobCall {
 }
 
 /**
- * fs.glob's arguments rewritten relative to the virtual root when every pattern is an absolute path
- * under it (and no cwd is given, which an absolute pattern ignores); undefined otherwise.
+ * fs.glob's arguments rewritten relative to the virtual root, which becomes the cwd (an absolute
+ * pattern makes no use of one), when every pattern is an absolute path under it; undefined otherwise.
  */
 function rootedGlob(rootPath: string, underRoot: (p: string) => boolean, pattern: unknown, options: unknown): GlobCall | undefined {
   const patterns = typeof pattern === 'string' ? [pattern] : Array.isArray(pattern) ? pattern : undefined;
