@@ -51,6 +51,11 @@ describe('packed paths under oxpack run', () => {
       realCwdReadable: true,
       climbingOutIsReal: true,
       realpath: true,
+      walkUpErrors: ['ENOENT'],
+      besideContainer: 'ENOENT',
+      containerLists: ['app'],
+      listedAsFolder: false,
+      crawlFindsMain: false,
     });
   });
 });
