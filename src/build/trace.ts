@@ -425,7 +425,7 @@ function expandPattern(parts: string[], from: string, appRoot: string): string[]
   if (!(first.startsWith('./') || first.startsWith('../'))) return undefined;
   let pattern = '';
   parts.forEach((part, i) => {
-    pattern += fg.escapePath(part);
+    pattern += part === '' ? '' : fg.escapePath(part); // (fast-glob refuses an empty string)
     if (i < parts.length - 1) pattern += part.endsWith('/') ? '**/*' : '*';
   });
   return globInApp(pattern, from, appRoot);

@@ -355,6 +355,24 @@ describe('trace', () => {
     expect(result.diagnostics.filter((d) => d.file?.includes('/srv/'))).toEqual([]);
   });
 
+  test('a computed require that ends with the computed part packs the folder it names (the build crashed on it)', () => {
+    write('cmdapp/main.js', "require(`./commands/${name}`);\nrequire('./more/' + name);\nrequire(`./nested/${a}/${b}`);");
+    write('cmdapp/commands/a.js', "require('../lib/a-dep.js');");
+    write('cmdapp/commands/b.js', '');
+    write('cmdapp/more/c.js', '');
+    write('cmdapp/nested/x/y.js', '');
+    write('cmdapp/lib/a-dep.js', '');
+    const result = run('cmdapp/main.js');
+    expect(rel(result.files.keys())).toEqual([
+      'cmdapp/commands/a.js',
+      'cmdapp/commands/b.js',
+      'cmdapp/lib/a-dep.js',
+      'cmdapp/main.js',
+      'cmdapp/more/c.js',
+      'cmdapp/nested/x/y.js',
+    ]);
+  });
+
   test('globs built from __dirname pack the files they match in the app (TypeORM entities, migrations)', () => {
     write(
       'src/db.js',
