@@ -140,7 +140,9 @@ function collect(ast: Node): { references: Reference[]; dynamic: DynamicReferenc
           add('module-folder', { type: 'Literal', value: '.', start: first.start, end: first.end }, node, anc);
       }
       if (callee.type === 'Identifier' && callee.name === 'require') {
-        add('require', node.arguments[0], node, anc);
+        // require(path.join(__dirname, 'x', name)): the path it names is a reference of its own (above,
+        // when this visitor meets the argument), which also follows the scripts it matches.
+        if (!(node.arguments[0] && dirnamePath(node.arguments[0] as AnyNode))) add('require', node.arguments[0], node, anc);
       } else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') {
         const obj = callee.object as AnyNode;
         const prop = callee.property.name as string;
@@ -270,8 +272,8 @@ function dirnamePath(arg: AnyNode): AnyNode | undefined {
     (calleeNamed(arg.callee, 'join') || calleeNamed(arg.callee, 'resolve')) &&
     isDirname(arg.arguments[0])
   ) {
-    const rest = (arg.arguments as AnyNode[]).slice(1).map(staticString);
-    if (rest.length > 0 && rest.every((s) => s !== undefined)) rel = `./${(rest as string[]).join('/')}`;
+    const rest = (arg.arguments as AnyNode[]).slice(1);
+    if (rest.length > 0 && !rest.some((a) => a.type === 'SpreadElement')) rel = `./${rest.map(patternString).join('/')}`;
   } else if (arg.type === 'BinaryExpression' && arg.operator === '+') {
     const operands: AnyNode[] = [];
     const flatten = (n: AnyNode): void => {
@@ -281,19 +283,37 @@ function dirnamePath(arg: AnyNode): AnyNode | undefined {
       } else operands.push(n);
     };
     flatten(arg);
-    const rest = operands.slice(1).map(staticString);
-    const s = isDirname(operands[0]) && rest.every((r) => r !== undefined) ? rest.join('') : undefined;
+    const s = isDirname(operands[0]) ? operands.slice(1).map(patternString).join('') : undefined;
     if (s?.startsWith('/')) rel = `.${s}`;
   } else if (
     arg.type === 'TemplateLiteral' &&
-    arg.expressions.length === 1 &&
+    arg.expressions.length >= 1 &&
     isDirname(arg.expressions[0]) &&
     arg.quasis[0].value.cooked === ''
   ) {
-    const s = arg.quasis[1].value.cooked as string;
+    const s = patternString({ ...arg, quasis: arg.quasis.slice(1), expressions: arg.expressions.slice(1) });
     if (s.startsWith('/')) rel = `.${s}`;
   }
-  return rel === undefined ? undefined : { type: 'Literal', value: rel, start: arg.start, end: arg.end };
+  // A computed part is a wildcard: path.join(__dirname, 'templates', name + '.hbs') names the files
+  // that templates/*.hbs matches. Not when nothing but wildcards is left: path.join(__dirname, name)
+  // could name anything beside the module.
+  if (rel !== undefined && rel.includes(COMPUTED) && !/[^*/.]/.test(rel.replace(/^(\.\.?\/)+/, '').replaceAll(COMPUTED, '')))
+    return undefined;
+  return rel === undefined ? undefined : { type: 'Literal', value: rel.replaceAll(COMPUTED, '*'), start: arg.start, end: arg.end };
+}
+
+/** Stands for a computed part in a path pattern until the pattern is checked (dirnamePath). */
+const COMPUTED = '\u0000';
+
+/** A string expression as a pattern: its static parts, and COMPUTED for each computed one. */
+function patternString(node: AnyNode): string {
+  const known = staticString(node);
+  if (known !== undefined) return known;
+  if (node.type === 'BinaryExpression' && node.operator === '+') return patternString(node.left) + patternString(node.right);
+  if (node.type === 'TemplateLiteral') {
+    return (node.quasis as AnyNode[]).map((q, i) => (q.value.cooked ?? '') + (i < node.expressions.length ? COMPUTED : '')).join('');
+  }
+  return COMPUTED;
 }
 
 /** The module's own URL: import.meta.url, or pathToFileURL(__filename) (also url.pathToFileURL(...)). */

@@ -308,7 +308,9 @@ export function trace(input: TraceInput): TraceResult {
     for (const script of executableSubcommands(source, file)) add(script, true);
     for (const dyn of parsed.dynamic) {
       const matches =
-        dyn.parts && (dyn.kind === 'require' || dyn.kind === 'dynamic-import') ? expandPattern(dyn.parts, file, input.appRoot) : undefined;
+        dyn.parts && (dyn.kind === 'require' || dyn.kind === 'require.resolve' || dyn.kind === 'dynamic-import')
+          ? expandPattern(dyn.parts, file, input.appRoot)
+          : undefined;
       if (matches && matches.length > 0) {
         for (const m of matches) kindByName(m, host, target.detectModule) === 'asset' ? assets.add(m) : add(m);
         if (matches.length >= MAX_PATTERN_FILES) {

@@ -83,6 +83,23 @@ describe('findReferences', () => {
     expect(specs('for (const f of await readdir(import.meta.dirname)) await import(f);', 'module')).toEqual(['module-folder:.']);
   });
 
+  test('paths built from __dirname with computed parts are patterns, unless nothing but the computed part is left', () => {
+    expect(
+      specs(
+        [
+          "fs.readFileSync(path.join(__dirname, 'templates', name + '.hbs'));",
+          'fs.readFileSync(`${__dirname}/data/${file}`);',
+          "require(path.resolve(__dirname, '..', 'x', n));",
+          "fs.readFileSync(__dirname + '/img/' + a + '-' + b + '.png');",
+          // not these: anything beside the module
+          'path.join(__dirname, name); __dirname + "/" + f; `${__dirname}/${g}`; path.join(__dirname, "..", h);',
+        ].join('\n'),
+      ),
+    ).toEqual(['path:./templates/*.hbs', 'path:./data/*', 'path:./../x/*', 'path:./img/*-*.png']);
+    // the require itself is not also reported as computed: the path covers it
+    expect(findReferences("require(path.join(__dirname, 'cmds', c));", 'script').dynamic).toEqual([]);
+  });
+
   test("folders whose scripts a library loads by listing them: yargs's commandDir, require-directory, gluegun's src", () => {
     expect(
       specs(
@@ -356,7 +373,14 @@ describe('trace', () => {
   });
 
   test('a computed require that ends with the computed part packs the folder it names (the build crashed on it)', () => {
-    write('cmdapp/main.js', "require(`./commands/${name}`);\nrequire('./more/' + name);\nrequire(`./nested/${a}/${b}`);");
+    write(
+      'cmdapp/main.js',
+      "require(`./commands/${name}`);\nrequire('./more/' + name);\nrequire(`./nested/${a}/${b}`);\n" +
+        "require.resolve('./resolved/' + r);\nfs.readFileSync(path.join(__dirname, 'views', v + '.hbs'));",
+    );
+    write('cmdapp/resolved/r.txt', '');
+    write('cmdapp/views/page.hbs', '');
+    write('cmdapp/views/notes.txt', '');
     write('cmdapp/commands/a.js', "require('../lib/a-dep.js');");
     write('cmdapp/commands/b.js', '');
     write('cmdapp/more/c.js', '');
@@ -371,6 +395,7 @@ describe('trace', () => {
       'cmdapp/more/c.js',
       'cmdapp/nested/x/y.js',
     ]);
+    expect(rel(result.assets).filter((f) => f.startsWith('cmdapp/'))).toEqual(['cmdapp/resolved/r.txt', 'cmdapp/views/page.hbs']);
   });
 
   test('globs built from __dirname pack the files they match in the app (TypeORM entities, migrations)', () => {
