@@ -308,11 +308,13 @@ export function trace(input: TraceInput): TraceResult {
     for (const script of executableSubcommands(source, file)) add(script, true);
     for (const dyn of parsed.dynamic) {
       const matches =
-        dyn.parts && (dyn.kind === 'require' || dyn.kind === 'require.resolve' || dyn.kind === 'dynamic-import')
+        dyn.parts && (dyn.kind === 'require' || dyn.kind === 'require.resolve' || dyn.kind === 'dynamic-import' || dyn.kind === 'url')
           ? expandPattern(dyn.parts, file, input.appRoot)
           : undefined;
       if (matches && matches.length > 0) {
-        for (const m of matches) kindByName(m, host, target.detectModule) === 'asset' ? assets.add(m) : add(m);
+        // new URL(`./data/${name}`, import.meta.url) names files to read, or a worker's script; scripts
+        // are followed leniently, as for a literal URL (they may be browser code).
+        for (const m of matches) kindByName(m, host, target.detectModule) === 'asset' ? assets.add(m) : add(m, dyn.kind === 'url');
         if (matches.length >= MAX_PATTERN_FILES) {
           diagnostics.push({
             severity: 'warning',

@@ -398,6 +398,21 @@ describe('trace', () => {
     expect(rel(result.assets).filter((f) => f.startsWith('cmdapp/'))).toEqual(['cmdapp/resolved/r.txt', 'cmdapp/views/page.hbs']);
   });
 
+  test('new URL() with a computed path relative to import.meta.url packs what it can name', () => {
+    write(
+      'urlapp/main.mjs',
+      "fs.readFileSync(new URL(`./tpl/${t}.html`, import.meta.url));\nnew Worker(new URL('./w/' + w, import.meta.url));",
+    );
+    write('urlapp/tpl/page.html', '');
+    write('urlapp/tpl/page.css', '');
+    write('urlapp/w/job.js', "import 'not-installed';");
+    const result = run('urlapp/main.mjs');
+    expect(rel(result.assets).filter((f) => f.startsWith('urlapp/'))).toEqual(['urlapp/tpl/page.html']);
+    expect(rel(result.files.keys()).filter((f) => f.startsWith('urlapp/'))).toEqual(['urlapp/main.mjs', 'urlapp/w/job.js']);
+    // followed leniently: what a worker's script fails to resolve is a warning
+    expect(result.diagnostics.filter((d) => d.specifier === 'not-installed').map((d) => d.severity)).toEqual(['warning']);
+  });
+
   test('globs built from __dirname pack the files they match in the app (TypeORM entities, migrations)', () => {
     write(
       'src/db.js',
