@@ -6,7 +6,7 @@
  * tracer to resolve; computed ones are returned as patterns ("./locales/*.json") or as dynamic.
  */
 import { parse, tokenizer, tokTypes, type Node, type Options } from 'acorn';
-import { ancestor } from 'acorn-walk';
+import { ancestor, simple } from 'acorn-walk';
 
 /**
  * 'path': a file path built from the module's folder (path.join(__dirname, 'views')): a worker or child
@@ -93,6 +93,8 @@ interface PendingCall {
 }
 
 function collect(ast: Node): { references: Reference[]; dynamic: DynamicReference[] } {
+  const folders = folderAliases(ast);
+  const dirnamePath = (arg: AnyNode): AnyNode | undefined => builtPath(arg, folders);
   const pending: PendingCall[] = [];
   const shadowing = new Set<AnyNode>();
 
@@ -261,19 +263,41 @@ const isDirname = (node: AnyNode | undefined): boolean =>
     node.property.name === 'dirname');
 
 /**
- * A path built from the module's folder, as a relative specifier: path.join(__dirname, 'a', 'b.js') and
- * path.resolve(...) -> './a/b.js'; __dirname + '/b.js' and `${__dirname}/b.js` likewise. Returned as a
- * literal node so that it goes through the same path as other references.
+ * Constants naming the module's folder or one built from it, by the relative path they hold:
+ * `const root = path.resolve(__dirname, '..')` makes a later path.join(root, 'public') the app's
+ * public folder. In source order, so that one may be built from another; patterns are not folders.
  */
-function dirnamePath(arg: AnyNode): AnyNode | undefined {
+function folderAliases(ast: Node): Map<string, string> {
+  const folders = new Map<string, string>();
+  simple(ast, {
+    VariableDeclaration(n) {
+      const decl = n as AnyNode;
+      if (decl.kind !== 'const') return;
+      for (const d of decl.declarations as AnyNode[]) {
+        if (d.id.type !== 'Identifier' || !d.init || d.id.name === '__dirname') continue;
+        const rel = isDirname(d.init) ? '.' : (builtPath(d.init, folders)?.value as string | undefined);
+        if (rel !== undefined && !rel.includes('*')) folders.set(d.id.name as string, rel);
+      }
+    },
+  });
+  return folders;
+}
+
+/**
+ * A path built from the module's folder, as a relative specifier: path.join(__dirname, 'a', 'b.js') and
+ * path.resolve(...) -> './a/b.js'; __dirname + '/b.js' and `${__dirname}/b.js` likewise; and from a
+ * constant naming such a folder (folderAliases). Returned as a literal node so that it goes through
+ * the same path as other references.
+ */
+function builtPath(arg: AnyNode, folders: ReadonlyMap<string, string>): AnyNode | undefined {
+  const folderOf = (node: AnyNode | undefined): string | undefined =>
+    isDirname(node) ? '.' : node?.type === 'Identifier' ? folders.get(node.name as string) : undefined;
   let rel: string | undefined;
-  if (
-    arg.type === 'CallExpression' &&
-    (calleeNamed(arg.callee, 'join') || calleeNamed(arg.callee, 'resolve')) &&
-    isDirname(arg.arguments[0])
-  ) {
+  if (arg.type === 'CallExpression' && (calleeNamed(arg.callee, 'join') || calleeNamed(arg.callee, 'resolve'))) {
+    const base = folderOf(arg.arguments[0]);
     const rest = (arg.arguments as AnyNode[]).slice(1);
-    if (rest.length > 0 && !rest.some((a) => a.type === 'SpreadElement')) rel = `./${rest.map(patternString).join('/')}`;
+    if (base !== undefined && rest.length > 0 && !rest.some((a) => a.type === 'SpreadElement'))
+      rel = `${base}/${rest.map(patternString).join('/')}`;
   } else if (arg.type === 'BinaryExpression' && arg.operator === '+') {
     const operands: AnyNode[] = [];
     const flatten = (n: AnyNode): void => {
@@ -283,16 +307,17 @@ function dirnamePath(arg: AnyNode): AnyNode | undefined {
       } else operands.push(n);
     };
     flatten(arg);
-    const s = isDirname(operands[0]) ? operands.slice(1).map(patternString).join('') : undefined;
-    if (s?.startsWith('/')) rel = `.${s}`;
+    const base = folderOf(operands[0]);
+    const s = base !== undefined ? operands.slice(1).map(patternString).join('') : undefined;
+    if (s?.startsWith('/')) rel = `${base}${s}`;
   } else if (
     arg.type === 'TemplateLiteral' &&
     arg.expressions.length >= 1 &&
-    isDirname(arg.expressions[0]) &&
+    folderOf(arg.expressions[0]) !== undefined &&
     arg.quasis[0].value.cooked === ''
   ) {
     const s = patternString({ ...arg, quasis: arg.quasis.slice(1), expressions: arg.expressions.slice(1) });
-    if (s.startsWith('/')) rel = `.${s}`;
+    if (s.startsWith('/')) rel = `${folderOf(arg.expressions[0])}${s}`;
   }
   // A computed part is a wildcard: path.join(__dirname, 'templates', name + '.hbs') names the files
   // that templates/*.hbs matches. Not when nothing but wildcards is left: path.join(__dirname, name)

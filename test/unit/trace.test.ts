@@ -100,6 +100,23 @@ describe('findReferences', () => {
     expect(findReferences("require(path.join(__dirname, 'cmds', c));", 'script').dynamic).toEqual([]);
   });
 
+  test("constants naming the module's folder, or one built from it, build paths too", () => {
+    expect(
+      specs(
+        [
+          "const root = path.resolve(__dirname, '..');",
+          "const views = path.join(root, 'views');",
+          "app.use(express.static(path.join(root, 'public')));",
+          "fs.readFileSync(path.join(views, 'index.html'));",
+          'fs.readFileSync(`${root}/data/${name}.json`);',
+          // not these: a variable that may change, a pattern as a folder
+          "let later = __dirname; path.join(later, 'no');",
+          "const some = path.join(__dirname, 'x', n); path.join(some, 'no');",
+        ].join('\n'),
+      ),
+    ).toEqual(['path:./..', 'path:./../views', 'path:./../public', 'path:./../views/index.html', 'path:./../data/*.json', 'path:./x/*']);
+  });
+
   test("folders whose scripts a library loads by listing them: yargs's commandDir, require-directory, gluegun's src", () => {
     expect(
       specs(
