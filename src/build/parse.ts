@@ -275,7 +275,7 @@ function folderAliases(ast: Node): Map<string, string> {
       if (decl.kind !== 'const') return;
       for (const d of decl.declarations as AnyNode[]) {
         if (d.id.type !== 'Identifier' || !d.init || d.id.name === '__dirname') continue;
-        const rel = isDirname(d.init) ? '.' : (builtPath(d.init, folders)?.value as string | undefined);
+        const rel = isDirname(d.init) || isOwnFolder(d.init) ? '.' : (builtPath(d.init, folders)?.value as string | undefined);
         if (rel !== undefined && !rel.includes('*')) folders.set(d.id.name as string, rel);
       }
     },
@@ -339,6 +339,32 @@ function patternString(node: AnyNode): string {
     return (node.quasis as AnyNode[]).map((q, i) => (q.value.cooked ?? '') + (i < node.expressions.length ? COMPUTED : '')).join('');
   }
   return COMPUTED;
+}
+
+/**
+ * The module's folder computed as ES modules did before import.meta.dirname, or from __filename:
+ * path.dirname(fileURLToPath(import.meta.url)), fileURLToPath(new URL('.', import.meta.url)),
+ * path.dirname(__filename).
+ */
+function isOwnFolder(node: AnyNode): boolean {
+  const isFileOfModule = (n: AnyNode | undefined): boolean =>
+    (n?.type === 'Identifier' && n.name === '__filename') ||
+    (n?.type === 'CallExpression' && calleeNamed(n.callee, 'fileURLToPath') && isImportMetaUrl(n.arguments[0]));
+  if (node.type !== 'CallExpression') return false;
+  if (calleeNamed(node.callee, 'dirname')) return isFileOfModule(node.arguments[0]);
+  if (!calleeNamed(node.callee, 'fileURLToPath')) return false;
+  const url = node.arguments[0] as AnyNode | undefined;
+  return (
+    url?.type === 'NewExpression' &&
+    url.callee.type === 'Identifier' &&
+    url.callee.name === 'URL' &&
+    (url.arguments[0]?.value === '.' || url.arguments[0]?.value === './') &&
+    isImportMetaUrl(url.arguments[1])
+  );
+}
+
+function isImportMetaUrl(node: AnyNode | undefined): boolean {
+  return node?.type === 'MemberExpression' && !node.computed && node.property.name === 'url' && isImportMeta(node.object);
 }
 
 /** The module's own URL: import.meta.url, or pathToFileURL(__filename) (also url.pathToFileURL(...)). */

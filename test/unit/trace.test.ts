@@ -109,12 +109,31 @@ describe('findReferences', () => {
           "app.use(express.static(path.join(root, 'public')));",
           "fs.readFileSync(path.join(views, 'index.html'));",
           'fs.readFileSync(`${root}/data/${name}.json`);',
+          "const dir = dirname(__filename); path.join(dir, 'img');",
           // not these: a variable that may change, a pattern as a folder
           "let later = __dirname; path.join(later, 'no');",
           "const some = path.join(__dirname, 'x', n); path.join(some, 'no');",
         ].join('\n'),
       ),
-    ).toEqual(['path:./..', 'path:./../views', 'path:./../public', 'path:./../views/index.html', 'path:./../data/*.json', 'path:./x/*']);
+    ).toEqual([
+      'path:./..',
+      'path:./../views',
+      'path:./../public',
+      'path:./../views/index.html',
+      'path:./../data/*.json',
+      'path:./img',
+      'path:./x/*',
+    ]);
+    // ES modules before import.meta.dirname
+    expect(
+      specs(
+        [
+          "const here = path.dirname(fileURLToPath(import.meta.url)); path.join(here, 'tpl');",
+          "const there = fileURLToPath(new URL('.', import.meta.url)); path.join(there, 'css');",
+        ].join('\n'),
+        'module',
+      ),
+    ).toEqual(['path:./tpl', 'url:.', 'path:./css']);
   });
 
   test("folders whose scripts a library loads by listing them: yargs's commandDir, require-directory, gluegun's src", () => {
