@@ -190,7 +190,7 @@ function collect(ast: Node): { references: Reference[]; dynamic: DynamicReferenc
       const node = n as AnyNode;
       if (node.callee.type === 'Identifier' && node.callee.name === 'URL' && node.arguments.length === 2) {
         const base = node.arguments[1] as AnyNode;
-        if (base.type === 'MemberExpression' && !base.computed && base.property.name === 'url' && isImportMeta(base.object)) {
+        if (isImportMetaUrl(base)) {
           add('url', node.arguments[0], node, ancestors as AnyNode[]);
         }
       }
@@ -370,7 +370,7 @@ function isImportMetaUrl(node: AnyNode | undefined): boolean {
 /** The module's own URL: import.meta.url, or pathToFileURL(__filename) (also url.pathToFileURL(...)). */
 function isOwnUrl(node: AnyNode | undefined): boolean {
   if (!node) return false;
-  if (node.type === 'MemberExpression' && !node.computed && node.property.name === 'url' && isImportMeta(node.object)) return true;
+  if (isImportMetaUrl(node)) return true;
   return (
     node.type === 'CallExpression' &&
     calleeNamed(node.callee, 'pathToFileURL') &&
