@@ -58,11 +58,18 @@ describe('express 5 static server', () => {
  * A command-line app built once and run per scenario from an empty folder: stdout, stderr and exit
  * code must equal what `node entry.js` gave. `extra` adds tests that use the built app.
  */
-function cliSuite(title: string, fixture: string, entry: string, scenarios: Scenario[], extra?: (app: () => PackedApp) => void): void {
+function cliSuite(
+  title: string,
+  fixture: string,
+  entry: string,
+  scenarios: Scenario[],
+  extra?: (app: () => PackedApp) => void,
+  mode: 'executable' | 'resources' = 'executable',
+): void {
   describe(title, () => {
     let app: PackedApp;
     beforeAll(async () => {
-      app = await packFixture(fixture, { entry, scenarios });
+      app = await packFixture(fixture, { entry, scenarios, mode });
     }, BUILD_TIMEOUT);
     afterAll(() => app?.cleanup());
 
@@ -77,31 +84,26 @@ function cliSuite(title: string, fixture: string, entry: string, scenarios: Scen
   });
 }
 
-describe("yargs 17 with its commands in a folder (commandDir('cmds'))", () => {
-  let app: PackedApp;
-  const scenarios: Scenario[] = [
+// The same CLI with its commands in a folder that yargs lists (commandDir), as resources: the build is
+// what is tested.
+cliSuite(
+  "yargs 17 with its commands in a folder (commandDir('cmds'))",
+  'yargs-cli',
+  'commands.js',
+  [
     { name: 'help', args: ['--help'] },
     { name: 'greet', args: ['greet', 'ada', '--loud'] },
     { name: 'count', args: ['count', '3'] },
-  ];
-  beforeAll(async () => {
-    app = await packFixture('yargs-cli', { entry: 'commands.js', mode: 'resources', scenarios });
-  }, BUILD_TIMEOUT);
-  afterAll(() => app?.cleanup());
-
-  test.each(scenarios.map((s) => [s.name, s] as const))('%s runs as under node', async (_name, scenario) => {
-    const expected = app.node.get(scenario.name)!;
-    const actual = await app.run(scenario);
-    expect(actual.stdout).toBe(expected.stdout);
-    expect(actual.stderr).toBe(expected.stderr);
-    expect(actual.exitCode).toBe(0);
-  });
-
-  test('the folder was found: node lists both commands, and greet needs a file only its command requires', () => {
-    expect(app.node.get('help')!.stdout).toMatch(/tool count <n> .*\n.*tool greet <name>/);
-    expect(app.node.get('greet')!.stdout).toBe('HELLO ADA!');
-  });
-});
+  ],
+  (app) => {
+    test('the folder was found: node lists both commands, and greet needs a file only its command requires', () => {
+      expect(app().node.get('help')!.stdout).toMatch(/tool count <n> .*\n.*tool greet <name>/);
+      expect(app().node.get('greet')!.stdout).toBe('HELLO ADA!');
+      expect(['help', 'greet', 'count'].map((name) => app().node.get(name)!.exitCode)).toEqual([0, 0, 0]);
+    });
+  },
+  'resources',
+);
 
 cliSuite('yargs 17 CLI', 'yargs-cli', 'cli.js', [
   { name: 'command with options', args: ['hello', 'bob', '-t', '2'] },
