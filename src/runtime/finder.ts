@@ -65,7 +65,7 @@ export class FinderCore {
   /** The virtual root the app is mounted at. */
   get root(): VirtualRoot {
     return (this.mounted ??= this.rootPath
-      ? new VirtualRoot(this.rootPath, containerOf(this.rootPath))
+      ? new VirtualRoot(this.rootPath, () => mountedInFile(this.rootPath!))
       : VirtualRoot.forContainer(process.execPath));
   }
 
@@ -248,10 +248,10 @@ function joinLink(dir: string[], text: string): string[] | undefined {
 }
 
 /**
- * The file a root is mounted in ("<file>/app": an executable, a resources file), for
- * VirtualRoot.besideRoot; undefined for a root given as any other path (the library's virtualRoot).
+ * Whether a root given as a path ("<file>/app": an executable's, a resources file's, handed to a worker
+ * or a hooks thread) is mounted in that file, for VirtualRoot.besideRoot; not for a root the library's
+ * virtualRoot names elsewhere.
  */
-function containerOf(root: string): string | undefined {
-  const container = path.dirname(root);
-  return path.basename(root) === MOUNT && statSync(container, { throwIfNoEntry: false })?.isFile() ? container : undefined;
+function mountedInFile(root: string): boolean {
+  return path.basename(root) === MOUNT && statSync(path.dirname(root), { throwIfNoEntry: false })?.isFile() === true;
 }

@@ -804,9 +804,13 @@ function containerListing(
   options: { withFileTypes?: boolean; encoding?: Encoding; recursive?: boolean },
   realReaddirSync: typeof fs.readdirSync,
 ): (() => unknown) | undefined {
-  const container = root.container;
-  if (container === undefined || p === undefined || options.recursive) return undefined;
+  if (p === undefined || options.recursive) return undefined;
   const dir = path.resolve(p);
+  // The folder above the root and the one above that, before asking whether the first is a container.
+  const above = path.dirname(root.path);
+  if (dir !== above && dir !== path.dirname(above)) return undefined;
+  const container = root.container;
+  if (container === undefined) return undefined;
   const Dirent = fs.Dirent as unknown as new (name: string, type: number, path: string) => fs.Dirent;
   const DIR = (fs.constants as unknown as Record<string, number>).UV_DIRENT_DIR!;
   if (dir === container) {

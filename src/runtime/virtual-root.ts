@@ -16,23 +16,32 @@ export class VirtualRoot {
   private readonly prefix: string;
   private readonly windows: boolean;
 
-  /** "<container>/" when the root is mounted in a container file (forContainer). */
-  private readonly containerPrefix: string | undefined;
+  /** The folder above the root, "<container>/": the container, when the root is mounted in one. */
+  private readonly containerPrefix: string;
+  /** Whether the root is mounted in a container file; a function asks once, when first needed. */
+  private mounted: boolean | (() => boolean);
 
-  constructor(rootPath: string, container?: string) {
+  /**
+   * `inContainer`: whether the folder above the root is the file it is mounted in (forContainer), or
+   * a function that finds out, called only when a path beside the root is first looked at (it may
+   * cost a stat, which a start need not pay).
+   */
+  constructor(rootPath: string, inContainer: boolean | (() => boolean) = false) {
     this.path = path.resolve(rootPath);
     this.prefix = this.path.endsWith(path.sep) ? this.path : this.path + path.sep;
     this.windows = path.sep === '\\';
-    this.containerPrefix = container === undefined ? undefined : path.resolve(container) + path.sep;
+    this.containerPrefix = path.dirname(this.path) + path.sep;
+    this.mounted = inContainer;
   }
 
-  /** The file the root is mounted in ("<container>/app"), when it is (forContainer). */
+  /** The file the root is mounted in ("<container>/app"), when it is. */
   get container(): string | undefined {
-    return this.containerPrefix?.slice(0, -1);
+    if (typeof this.mounted === 'function') this.mounted = this.mounted();
+    return this.mounted ? this.containerPrefix.slice(0, -1) : undefined;
   }
 
   static forContainer(container: string): VirtualRoot {
-    return new VirtualRoot(path.join(path.resolve(container), MOUNT), container);
+    return new VirtualRoot(path.join(path.resolve(container), MOUNT), true);
   }
 
   /**
@@ -66,15 +75,13 @@ export class VirtualRoot {
    * nothing can be. Code that walks up the folders above a packed file looking for a file (config
    * searches such as cosmiconfig's, find-up) asks for such paths, and the real fs answers ENOTDIR (the
    * container is a file), an error such code does not expect where node answers ENOENT: the fs
-   * overlay answers them as missing. Only for a root in a container file (forContainer); cheap for
-   * paths elsewhere.
+   * overlay answers them as missing. Only for a root in a container file; cheap for paths elsewhere.
    */
   besideRoot(p: string): boolean {
     const container = this.containerPrefix;
-    if (container === undefined) return false;
     const normalized = needsNormalizing(p, this.windows) ? path.resolve(p) : p;
     const inside = this.windows ? normalized.toLowerCase().startsWith(container.toLowerCase()) : normalized.startsWith(container);
-    return inside && normalized.length > container.length && !this.startsWithRoot(normalized);
+    return inside && normalized.length > container.length && !this.startsWithRoot(normalized) && this.container !== undefined;
   }
 
   private startsWithRoot(p: string): boolean {
